@@ -1,0 +1,67 @@
+"""Production settings must refuse to start without their secrets, naming what is missing."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+COMPLETE_ENV = {
+    "DJANGO_SECRET_KEY": "x" * 60,
+    "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+    "STRIPE_SECRET_KEY": "sk_test_x",
+    "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
+    "STRIPE_WEBHOOK_SECRET": "whsec_x",
+}
+
+
+def _import_production_settings(env_overrides):
+    env = {key: value for key, value in os.environ.items() if key not in COMPLETE_ENV}
+    env.update(env_overrides)
+    env["DJANGO_SETTINGS_MODULE"] = "website.settings.production"
+    # A subprocess, so a broken import cannot leak half-loaded settings into this test run.
+    return subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
+        ],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_production_starts_with_every_required_variable():
+    result = _import_production_settings(COMPLETE_ENV)
+
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "False"
+
+
+@pytest.mark.parametrize("missing", sorted(COMPLETE_ENV))
+def test_production_refuses_to_start_without(missing):
+    env = {key: value for key, value in COMPLETE_ENV.items() if key != missing}
+
+    result = _import_production_settings(env)
+
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert missing in result.stderr
+
+
+def test_dev_is_the_default_settings_module():
+    manage = (REPO / "manage.py").read_text()
+    assert 'setdefault("DJANGO_SETTINGS_MODULE", "website.settings.dev")' in manage
+
+
+def test_test_settings_are_fast_and_in_memory(settings):
+    assert settings.PASSWORD_HASHERS[0].endswith("MD5PasswordHasher")
+    assert settings.EMAIL_BACKEND.endswith("locmem.EmailBackend")
+    assert settings.Q_CLUSTER["sync"] is True

@@ -1,0 +1,3 @@
+def site_chrome(request):
+    """Values the header and footer need on every page."""
+    return {}

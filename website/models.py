@@ -1,0 +1,37 @@
+from django.db import models
+from wagtail.admin.panels import FieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+
+class HomePage(Page):
+    """The site's root page: a short welcome that leads to the shop and the job board."""
+
+    intro = models.CharField(max_length=255, blank=True, help_text="One sentence under the title.")
+    body = RichTextField(blank=True)
+
+    content_panels = Page.content_panels + [FieldPanel("intro"), FieldPanel("body")]
+
+    parent_page_types = ["wagtailcore.Page"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "home page"
+
+
+@register_setting(icon="cog")
+class SiteBranding(BaseSiteSetting):
+    """What editors may change about every page's frame without a deploy."""
+
+    site_name = models.CharField(max_length=100, default="Shop & Jobs")
+    footer_text = models.CharField(
+        max_length=255,
+        blank=True,
+        default="Hand-picked goods and paid job listings.",
+    )
+
+    panels = [FieldPanel("site_name"), FieldPanel("footer_text")]
+
+    class Meta:
+        verbose_name = "site branding"

@@ -1,0 +1,28 @@
+"""Settings for the test suite: fast, in-memory, synchronous."""
+
+from .base import *  # noqa: F403
+from .base import BASE_DIR, Q_CLUSTER
+
+DEBUG = False
+SECRET_KEY = "test-only-secret-key"
+ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+MEDIA_ROOT = BASE_DIR / "var" / "test-media"
+
+# Tasks run in the calling process so tests see their effects at once.
+Q_CLUSTER = {**Q_CLUSTER, "sync": True}
+Q_CLUSTER.pop("redis", None)
+Q_CLUSTER["orm"] = "default"
+
+# Keys for the offline Stripe sandbox the test fixture starts; never real ones.
+STRIPE_SECRET_KEY = "sk_test_sandbox"
+STRIPE_PUBLISHABLE_KEY = "pk_test_sandbox"
+STRIPE_WEBHOOK_SECRET = "whsec_test_sandbox"
+
+SOCIAL_AUTH_GITHUB_KEY = "test-github-key"
+SOCIAL_AUTH_GITHUB_SECRET = "test-github-secret"
+SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = "test-google-key"
+SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = "test-google-secret"
