@@ -41,3 +41,21 @@ def editor(db):
 @pytest.fixture
 def admin_user(db):
     return SuperuserFactory(username="root")
+
+
+def pytest_collection_modifyitems(config, items):
+    """Every transactional test restores the data the migrations made (page tree, site, groups).
+
+    A transactional test ends with a flush that empties every table, so the next one would find no
+    home page or Editors group. Serialized rollback reloads them; applying it here means nobody
+    has to remember the flag on each live-server or threaded test.
+    """
+    for item in items:
+        marker = item.get_closest_marker("django_db")
+        transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
+            name in item.fixturenames for name in ("transactional_db", "live_server")
+        )
+        if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
+            kwargs = dict(marker.kwargs) if marker is not None else {}
+            kwargs.update(transaction=True, serialized_rollback=True)
+            item.add_marker(pytest.mark.django_db(**kwargs))
