@@ -55,7 +55,7 @@ class ProductPageQuerySet(PageQuerySet):
 
 # key -> (label, ordering). The key is what ?sort= carries.
 PRODUCT_SORTS = {
-    "newest": ("Newest", ("-first_published_at", "-pk")),
+    "newest": ("Newest", (F("first_published_at").desc(nulls_last=True), "-pk")),
     "price": ("Price: low to high", ("price_amount", "title", "pk")),
     "-price": ("Price: high to low", ("-price_amount", "title", "pk")),
 }
