@@ -2,6 +2,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
@@ -48,6 +49,12 @@ class ShopIndexPage(Page):
         return context
 
 
+class ProductPageForm(WagtailAdminPageForm):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["sku"].required = True
+
+
 class ProductPage(Page):
     """One product for sale. Price in integer minor units of `price_currency` (1250 USD = $12.50; 1250 JPY = ¥1,250)."""
 
@@ -55,8 +62,10 @@ class ProductPage(Page):
         "SKU",
         max_length=64,
         unique=True,
-        # NULL only for a copy of a product until an editor gives it its own SKU; copies leave the SKU behind.
+        # A copy of a product leaves the SKU behind (it must stay unique), so the column allows NULL until an
+        # editor gives the copy its own; the admin form always requires one.
         null=True,
+        blank=True,
         validators=[
             RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "Use letters, digits, dots, dashes and underscores.")
         ],
@@ -105,6 +114,7 @@ class ProductPage(Page):
     parent_page_types = ["shop.ShopIndexPage"]
     subpage_types = []
     exclude_fields_in_copy = ["sku"]
+    base_form_class = ProductPageForm
 
     class Meta:
         verbose_name = "product page"
