@@ -9,7 +9,13 @@ from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from shop.money import format_money
-from shop.querysets import AVAILABLE_ANNOTATION, CartQuerySet, LineItemQuerySet, ProductPageQuerySet
+from shop.querysets import (
+    AVAILABLE_ANNOTATION,
+    CartQuerySet,
+    LineItemQuerySet,
+    ProductPageQuerySet,
+    held_quantity_expression,
+)
 
 CURRENCY_CHOICES = [
     ("USD", "US dollar (USD)"),
@@ -129,12 +135,18 @@ class ProductPage(Page):
         annotated = getattr(self, AVAILABLE_ANNOTATION, None)
         if annotated is not None:
             return annotated
-        return (
-            ProductPage.objects.filter(pk=self.pk)
-            .with_availability()
-            .values_list(AVAILABLE_ANNOTATION, flat=True)
-            .get()
-        )
+        # Not fetched through with_availability(): read the holds alone and trust this instance's stock figure,
+        # which is what an editor previewing unsaved changes (or a brand-new product) expects to see.
+        held = 0
+        if self.pk is not None:
+            held = (
+                ProductPage.objects.filter(pk=self.pk)
+                .annotate(held=held_quantity_expression())
+                .values_list("held", flat=True)
+                .first()
+                or 0
+            )
+        return max((self.stock_on_hand or 0) - held, 0)
 
     @property
     def max_orderable_quantity(self) -> int:
