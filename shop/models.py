@@ -1,3 +1,5 @@
+import re
+
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
@@ -110,6 +112,8 @@ class ProductPage(Page):
     search_fields = Page.search_fields + [
         index.SearchField("sku"),
         index.AutocompleteField("sku"),
+        index.SearchField("sku_search_terms"),
+        index.AutocompleteField("sku_search_terms"),
         index.SearchField("summary"),
         index.SearchField("body"),
         index.FilterField("price_amount"),
@@ -124,6 +128,17 @@ class ProductPage(Page):
 
     class Meta:
         verbose_name = "product page"
+
+    def sku_search_terms(self) -> str:
+        """The SKU also split at its separators and run together, so "PEN-77", "PEN 77" and "PEN77" all find it.
+
+        PostgreSQL's text search reads "PEN-77" as "pen" and the number "-77", so without the split parts
+        a search for the SKU as printed would miss it.
+        """
+        if not self.sku:
+            return ""
+        parts = [part for part in re.split(r"[^A-Za-z0-9]+", self.sku) if part]
+        return " ".join(dict.fromkeys([self.sku, *parts, "".join(parts)]))
 
     @property
     def price_display(self) -> str:

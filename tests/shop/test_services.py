@@ -244,7 +244,7 @@ def test_cart_summary_flags_lines_beyond_current_stock(product):
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True)
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_adds_cannot_push_a_line_past_the_cap(make_product):
     from django.db import connection
 
