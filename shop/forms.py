@@ -57,15 +57,3 @@ class UpdateLineForm(forms.Form):
 
     def first_error(self) -> str:
         return self.errors["quantity"][0] if "quantity" in self.errors else "Check the form and try again."
-
-
-class ProductSearchForm(forms.Form):
-    """The listing's search box and sort; rendered only, the listing itself tolerates any input."""
-
-    q = forms.CharField(label="Search products", required=False, max_length=100)
-    sort = forms.ChoiceField(label="Sort by", required=False)
-
-    def __init__(self, *args, sort_choices=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["sort"].choices = sort_choices
-        self.fields["q"].widget.attrs.update({"type": "search"})

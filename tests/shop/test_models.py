@@ -242,3 +242,12 @@ def test_products_are_found_by_sku_however_it_is_typed(make_product, query):
     make_product(title="Stoneware mug", sku="MUG-78")
 
     assert [p.title for p in ProductPage.objects.live().search(query)] == ["Writing tool"]
+
+
+def test_availability_of_an_unsaved_or_edited_product_follows_its_own_stock_figure(product):
+    unsaved = ProductPage(title="New", sku="NEW-1", price_amount=100, stock_on_hand=3)
+    assert unsaved.available_quantity == 3
+
+    # An editor previewing a stock change sees the new figure before saving it.
+    product.stock_on_hand = 1
+    assert product.availability_label == "Only 1 left"

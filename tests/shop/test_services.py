@@ -294,3 +294,16 @@ def test_abandoned_anonymous_carts_are_deleted_but_users_carts_kept(product, use
     assert set(Cart.objects.values_list("pk", flat=True)) == {users_old_cart.pk, fresh.pk}
     assert not LineItem.objects.exists()
     assert stale.pk not in Cart.objects.values_list("pk", flat=True)
+
+
+def test_update_refuses_a_line_whose_product_was_unpublished(product, session):
+    line = services.cart_add_item(user=ANONYMOUS, session=session, product_id=product.pk, quantity=2)
+    product.unpublish()
+
+    with pytest.raises(services.CartError) as refused:
+        services.cart_update_line(user=ANONYMOUS, session=session, line_id=line.pk, quantity=1)
+
+    assert refused.value.message == "Stoneware mug is no longer on sale; remove it from your cart."
+    assert LineItem.objects.get().quantity == 2
+    services.cart_remove_line(user=ANONYMOUS, session=session, line_id=line.pk)
+    assert not LineItem.objects.exists()
