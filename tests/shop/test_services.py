@@ -3,7 +3,7 @@ import threading
 import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.sessions.backends.db import SessionStore
-from django.db import close_old_connections
+from django.db import close_old_connections, connection
 
 from shop import services
 from shop.factories import CartFactory, LineItemFactory
@@ -244,12 +244,9 @@ def test_cart_summary_flags_lines_beyond_current_stock(product):
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks need PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_concurrent_adds_cannot_push_a_line_past_the_cap(make_product):
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        pytest.skip("row locks need PostgreSQL")
     product = make_product(stock_on_hand=100)
     cart = CartFactory()
     LineItemFactory(cart=cart, product=product, quantity=4)
