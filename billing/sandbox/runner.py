@@ -89,14 +89,22 @@ class SandboxServer:
         port: int = 0,
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
         webhook_urls=(),
-        state_file: str = "",
+        state_dir: str = "",
         expire_in_background: bool = False,
         verbose: bool = False,
+        access_log=None,
     ):
         self.requested_port = port
         self.port = 0
-        self.localstripe = LocalstripeProcess(state_file=state_file, verbose=verbose)
+        self.access_log = access_log
+        state = Path(state_dir) if state_dir else None
+        if state is not None:
+            state.mkdir(parents=True, exist_ok=True)
+        self.localstripe = LocalstripeProcess(
+            state_file=str(state / "localstripe.pickle") if state else "", verbose=verbose
+        )
         self.sandbox_options = {
+            "state_file": str(state / "sandbox.json") if state else "",
             "webhook_secret": webhook_secret,
             "webhook_urls": list(webhook_urls),
             "expire_in_background": expire_in_background,
@@ -113,7 +121,7 @@ class SandboxServer:
 
     async def _open(self):
         self.sandbox = Sandbox(localstripe_url=self.localstripe.url, **self.sandbox_options)
-        self.runner = web.AppRunner(build_app(self.sandbox), access_log=None, handle_signals=False)
+        self.runner = web.AppRunner(build_app(self.sandbox), access_log=self.access_log, handle_signals=False)
         await self.runner.setup()
         await self._listen(self.requested_port)
 

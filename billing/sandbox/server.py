@@ -12,6 +12,7 @@ import logging
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qsl
 
 import aiohttp
@@ -145,7 +146,9 @@ class Sandbox:
         webhook_secret: str = DEFAULT_WEBHOOK_SECRET,
         webhook_urls=(),
         expire_in_background: bool = False,
+        state_file: str = "",
     ):
+        self.state_file = state_file
         self.localstripe_url = localstripe_url.rstrip("/")
         self.webhook_secret = webhook_secret
         self.public_url = ""
@@ -155,6 +158,7 @@ class Sandbox:
         self.refund_lock = asyncio.Lock()
         self.delivery_tasks: set[asyncio.Task] = set()
         self.clear()
+        self.load_state()
 
     def clear(self):
         self.sessions: dict[str, dict] = {}
@@ -173,6 +177,31 @@ class Sandbox:
         self.clear()
         self.endpoints = []
         await self.http.delete(self.localstripe_url + "/_config/data")
+
+    # --- state on disk, only when asked (--state-dir) -------------------------------------------
+    def save_state(self):
+        if not self.state_file:
+            return
+        state = {
+            "sessions": self.sessions,
+            "session_line_items": self.session_line_items,
+            "payment_intent_extras": self.payment_intent_extras,
+            "events": [
+                {"id": e.id, "type": e.type, "created": e.created, "body": e.body.decode()} for e in self.events
+            ],
+        }
+        temporary = Path(self.state_file + ".tmp")
+        temporary.write_text(json.dumps(state))
+        temporary.replace(self.state_file)
+
+    def load_state(self):
+        if not self.state_file or not Path(self.state_file).exists():
+            return
+        state = json.loads(Path(self.state_file).read_text())
+        self.sessions = state["sessions"]
+        self.session_line_items = state["session_line_items"]
+        self.payment_intent_extras = state["payment_intent_extras"]
+        self.events = [Event(e["id"], e["type"], e["created"], e["body"].encode()) for e in state["events"]]
 
     # --- localstripe ----------------------------------------------------------------------------
     async def call(self, method: str, path: str, params: dict | None = None, *, authorization: str = "") -> tuple:
@@ -700,6 +729,15 @@ async def faults_middleware(request: web.Request, handler):
 
 
 @web.middleware
+async def state_middleware(request: web.Request, handler):
+    try:
+        return await handler(request)
+    finally:
+        if request.method != "GET":
+            sandbox_of(request).save_state()
+
+
+@web.middleware
 async def errors_middleware(request: web.Request, handler):
     try:
         return await handler(request)
@@ -1143,7 +1181,7 @@ async def periodic_expiry(app: web.Application):
 
 def build_app(sandbox: Sandbox) -> web.Application:
     app = web.Application(
-        middlewares=[faults_middleware, errors_middleware, auth_middleware, idempotency_middleware],
+        middlewares=[faults_middleware, state_middleware, errors_middleware, auth_middleware, idempotency_middleware],
         client_max_size=4 * 1024 * 1024,
     )
     app[SANDBOX_KEY] = sandbox
