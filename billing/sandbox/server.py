@@ -692,6 +692,8 @@ def created_filter(value, param: str = "created"):
 
 # --- HTTP -----------------------------------------------------------------------------------------
 SANDBOX_KEY = web.AppKey("sandbox", Sandbox)
+API_KEY = web.RequestKey("api_key", str)
+IDEMPOTENCY_KEY = web.RequestKey("idempotency_key", str)
 
 
 def sandbox_of(request: web.Request) -> Sandbox:
@@ -759,7 +761,7 @@ async def auth_middleware(request: web.Request, handler):
                 "You did not provide an API key. You need to provide your API key in the Authorization header, "
                 "using Bearer auth (e.g. 'Authorization: Bearer YOUR_SECRET_KEY').",
             )
-        request["api_key"] = credential
+        request[API_KEY] = credential
     return await handler(request)
 
 
@@ -769,7 +771,7 @@ async def idempotency_middleware(request: web.Request, handler):
     if request.method != "POST" or not request.path.startswith("/v1/") or not key:
         return await handler(request)
     sandbox = sandbox_of(request)
-    scope = (request.get("api_key"), key)
+    scope = (request.get(API_KEY), key)
     body = await request.read()
     fingerprint = (request.method, request.path, sorted(parse_qsl(body.decode(errors="replace"), True)))
     stored = sandbox.idempotent_results.get(scope)
@@ -794,7 +796,7 @@ async def idempotency_middleware(request: web.Request, handler):
             type="idempotency_error",
         )
     sandbox.idempotent_in_flight.add(scope)
-    request["idempotency_key"] = key
+    request[IDEMPOTENCY_KEY] = key
     try:
         try:
             response = await handler(request)
@@ -810,7 +812,7 @@ async def idempotency_middleware(request: web.Request, handler):
 
 
 def event_request(request: web.Request) -> dict:
-    return {"id": "req_" + secrets.token_hex(7), "idempotency_key": request.get("idempotency_key")}
+    return {"id": "req_" + secrets.token_hex(7), "idempotency_key": request.get(IDEMPOTENCY_KEY)}
 
 
 # Checkout Sessions ---------------------------------------------------------------------------------
