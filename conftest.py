@@ -59,9 +59,14 @@ def stripe_sandbox_server():
 
 
 @pytest.fixture
-def stripe_sandbox(stripe_sandbox_server, settings):
+def stripe_sandbox(stripe_sandbox_server, settings, monkeypatch):
+    import stripe
+
     from billing.sandbox.testing import StripeSandbox
 
+    # The module-wide stripe settings too, in case a client was configured before settings changed.
+    monkeypatch.setattr(stripe, "api_base", stripe_sandbox_server.url)
+    monkeypatch.setattr(stripe, "api_key", "sk_test_sandbox")
     settings.STRIPE_API_BASE = stripe_sandbox_server.url
     settings.STRIPE_SECRET_KEY = "sk_test_sandbox"  # noqa: S105 - the sandbox accepts any sk_ key
     settings.STRIPE_WEBHOOK_SECRET = stripe_sandbox_server.sandbox.webhook_secret

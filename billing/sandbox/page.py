@@ -113,7 +113,7 @@ def render_payment_page(
             '<div class="field choice"><span><input type="checkbox" id="save_card" name="save_card" value="1"'
             f'{checked}> <label for="save_card">Save this card for future payments</label></span></div>'
         )
-    elif session.get("customer") and (session.get("payment_intent_data") or {}).get("setup_future_usage"):
+    elif session.get("customer") and (session.get("_payment_intent_data") or {}).get("setup_future_usage"):
         save_field = '<p class="help">This card will be saved to your account for future payments.</p>'
 
     invalid = ' aria-invalid="true"' if error else ""

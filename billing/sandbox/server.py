@@ -433,7 +433,7 @@ class Sandbox:
             "metadata": metadata,
             "mode": "payment",
             "payment_intent": None,
-            "payment_intent_data": payment_intent_data,
+            "_payment_intent_data": payment_intent_data,  # a create parameter, not a field of the object
             "payment_method_types": params.get("payment_method_types") or ["card"],
             "payment_status": "unpaid",
             "saved_payment_method_options": params.get("saved_payment_method_options"),
@@ -457,7 +457,7 @@ class Sandbox:
     async def ensure_payment_intent(self, session: dict) -> str:
         if session["payment_intent"]:
             return session["payment_intent"]
-        data = session["payment_intent_data"]
+        data = session["_payment_intent_data"]
         params = {"amount": session["amount_total"], "currency": session["currency"], "metadata": data.get("metadata")}
         if session["customer"]:
             params["customer"] = session["customer"]
@@ -518,7 +518,7 @@ class Sandbox:
                 raise StripeError(400, method.get("error", {}).get("message", "Invalid card."))
             payment_method = method["id"]
             save = session["customer"] and (
-                session["payment_intent_data"].get("setup_future_usage")
+                session["_payment_intent_data"].get("setup_future_usage")
                 or (
                     save_card
                     and (session["saved_payment_method_options"] or {}).get("payment_method_save") == "enabled"

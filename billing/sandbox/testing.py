@@ -39,6 +39,10 @@ class SandboxEvent:
     signature: str
 
     @property
+    def raw_body(self) -> bytes:
+        return self.body
+
+    @property
     def payload(self) -> dict:
         return json.loads(self.body)
 

@@ -196,3 +196,9 @@ def test_update_changes_metadata(stripe_client, make_session):
     updated = stripe_client.checkout.sessions.update(session.id, params={"metadata": {"note": "gift"}})
 
     assert updated.metadata.to_dict() == {"order": "42", "note": "gift"}
+
+
+def test_the_module_level_stripe_api_reaches_the_sandbox_too(stripe_sandbox):
+    customer = stripe.Customer.create(email="module@example.com")
+
+    assert stripe.Customer.retrieve(customer.id).email == "module@example.com"

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import requests
+import stripe
 
 from billing.sandbox.runner import LocalstripeProcess, free_port
 
@@ -128,3 +129,36 @@ def test_the_stripe_sandbox_command_serves_on_127_0_0_1_and_stops_everything_on_
     assert command.returncode == 0
     assert f"Stripe sandbox on http://127.0.0.1:{port}" in output
     assert not any(is_running(child) for child in children)
+
+
+def test_state_survives_a_restart_only_when_a_state_dir_is_given(tmp_path):
+    from billing.sandbox.runner import SandboxServer
+
+    def create_session_then_stop(server):
+        client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": server.url}, max_network_retries=0).v1
+        customer = client.customers.create(params={"email": "kept@example.com"})
+        session = client.checkout.sessions.create(
+            params={
+                "mode": "payment",
+                "customer": customer.id,
+                "success_url": "http://testserver/ok/",
+                "line_items": [
+                    {
+                        "price_data": {"currency": "usd", "unit_amount": 100, "product_data": {"name": "A"}},
+                        "quantity": 1,
+                    }
+                ],
+            }
+        )
+        server.stop()
+        return customer.id, session.id
+
+    customer_id, session_id = create_session_then_stop(SandboxServer(state_dir=str(tmp_path)).start())
+    restarted = SandboxServer(state_dir=str(tmp_path)).start()
+    try:
+        client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": restarted.url}, max_network_retries=0).v1
+        assert client.checkout.sessions.retrieve(session_id).customer == customer_id
+        assert client.customers.retrieve(customer_id).email == "kept@example.com"
+    finally:
+        restarted.stop()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["localstripe.pickle", "sandbox.json"]
