@@ -175,7 +175,6 @@ class Sandbox:
         for task in list(self.delivery_tasks):
             task.cancel()
         self.clear()
-        self.endpoints = []
         await self.http.delete(self.localstripe_url + "/_config/data")
 
     # --- state on disk, only when asked (--state-dir) -------------------------------------------
@@ -456,7 +455,14 @@ class Sandbox:
 
     async def ensure_payment_intent(self, session: dict) -> str:
         if session["payment_intent"]:
-            return session["payment_intent"]
+            status, current = await self.call("GET", f"/v1/payment_intents/{session['payment_intent']}")
+            latest = current.get("latest_charge") if status == 200 else None
+            if not (isinstance(latest, dict) and latest.get("status") == "failed"):
+                return session["payment_intent"]
+            # localstripe cannot confirm a PaymentIntent again after a failed charge (Stripe can): the
+            # buyer's retry gets a fresh one, and the failed one is canceled as Stripe would leave it unused.
+            await self.call("POST", f"/v1/payment_intents/{session['payment_intent']}/cancel")
+            session["payment_intent"] = None
         data = session["_payment_intent_data"]
         params = {"amount": session["amount_total"], "currency": session["currency"], "metadata": data.get("metadata")}
         if session["customer"]:
@@ -1019,9 +1025,7 @@ async def payment_intent_call(request: web.Request) -> web.Response:
             await sandbox.call(
                 "POST", f"/v1/payment_methods/{presented['payment_method']}/attach", {"customer": presented["customer"]}
             )
-    if (presented["status"] == "requires_capture" and action == "confirm") or (
-        not payment_intent_id and (presented["status"] == "requires_capture")
-    ):
+    if presented["status"] == "requires_capture" and (action == "confirm" or not payment_intent_id):
         sandbox.emit("payment_intent.amount_capturable_updated", presented, request=origin)
     if expand:
         return json_response(await sandbox.payment_intent(data["id"], {f"payment_intent.{p}" for p in expand}))
@@ -1031,6 +1035,7 @@ async def payment_intent_call(request: web.Request) -> web.Response:
 async def proxy(request: web.Request) -> web.Response:
     """Everything else goes to localstripe unchanged; its answer comes back in Stripe's shape."""
     sandbox = sandbox_of(request)
+    params = await request_params(request)  # a body that cannot be decoded goes no further
     body = await request.read()
     headers = {
         name: value for name, value in request.headers.items() if name.lower() in {"authorization", "content-type"}
@@ -1046,7 +1051,6 @@ async def proxy(request: web.Request) -> web.Response:
         content_type = upstream.content_type
     if content_type != "application/json":
         return web.Response(body=payload, status=status, content_type=content_type)
-    params = await request_params(request)
     return json_response(sandbox.present(json.loads(payload), expand_paths(params)), status=status)
 
 

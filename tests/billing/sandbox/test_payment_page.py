@@ -213,3 +213,21 @@ def test_pay_shortcut_over_plain_http(stripe_sandbox, make_session):
 
     assert response.status_code == 402
     assert response.json()["error"]["message"] == "Your card was declined."
+
+
+def test_a_saved_card_that_is_declined_can_be_replaced_by_a_new_card(stripe_client, make_session, customer):
+    failing = stripe_client.payment_methods.create(
+        params={"type": "card", "card": {"number": "4000000000000341", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}
+    )
+    stripe_client.payment_methods.attach(failing.id, params={"customer": customer.id})
+    session = make_session(customer=customer.id)
+
+    declined = submit(session.url, payment_method=failing.id)
+    paid = submit(session.url, payment_method="new", card_number=SUCCESS)
+
+    assert declined.status_code == 402
+    assert "Your card was declined." in declined.text
+    assert paid.status_code == 303
+    completed = stripe_client.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent"]})
+    assert completed.status == "complete"
+    assert completed.payment_intent.status == "succeeded"
