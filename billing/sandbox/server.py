@@ -167,7 +167,7 @@ class Sandbox:
         self.payment_intent_extras: dict[str, dict] = {}
         self.idempotent_results: dict[tuple, tuple] = {}
         self.idempotent_in_flight: set[tuple] = set()
-        self.endpoints: list[WebhookEndpoint] = list(getattr(self, "initial_endpoints", []))
+        self.endpoints: list[WebhookEndpoint] = list(self.initial_endpoints)
         self.delay = 0.0
         self.refusing = False
 
