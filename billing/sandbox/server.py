@@ -54,6 +54,7 @@ CHECKOUT_LIST_PARAMS = {
 MIN_EXPIRY_SECONDS = 30 * 60
 MAX_EXPIRY_SECONDS = 24 * 60 * 60
 WEBHOOK_RETRY_DELAYS = (0, 1, 4, 15)
+IDEMPOTENCY_KEY_LIFETIME = 24 * 60 * 60
 
 
 class StripeError(Exception):
@@ -176,6 +177,12 @@ class Sandbox:
             task.cancel()
         self.clear()
         await self.http.delete(self.localstripe_url + "/_config/data")
+
+    def forget_old_idempotency_keys(self):
+        # Stripe prunes keys after 24 hours; a sandbox left running for days should too.
+        cutoff = now() - IDEMPOTENCY_KEY_LIFETIME
+        for scope in [scope for scope, stored in self.idempotent_results.items() if stored[3] < cutoff]:
+            del self.idempotent_results[scope]
 
     # --- state on disk, only when asked (--state-dir) -------------------------------------------
     def save_state(self):
@@ -780,9 +787,10 @@ async def idempotency_middleware(request: web.Request, handler):
     scope = (request.get(API_KEY), key)
     body = await request.read()
     fingerprint = (request.method, request.path, sorted(parse_qsl(body.decode(errors="replace"), True)))
+    sandbox.forget_old_idempotency_keys()
     stored = sandbox.idempotent_results.get(scope)
     if stored is not None:
-        first_fingerprint, status, payload = stored
+        first_fingerprint, status, payload, _saved_at = stored
         if first_fingerprint != fingerprint:
             raise StripeError(
                 400,
@@ -810,7 +818,7 @@ async def idempotency_middleware(request: web.Request, handler):
             response = error.response()
         # Stripe saves the result once the request started executing: successes and card errors.
         if 200 <= response.status < 300 or response.status == 402:
-            sandbox.idempotent_results[scope] = (fingerprint, response.status, response.body)
+            sandbox.idempotent_results[scope] = (fingerprint, response.status, response.body, now())
         response.headers["Idempotency-Key"] = key
         return response
     finally:

@@ -121,7 +121,7 @@ def test_list_filters_by_status_customer_payment_intent_and_created(
     assert [s.id for s in sessions.list(params={"status": "open"}).data] == [open_session.id]
     assert [s.id for s in sessions.list(params={"customer": customer.id}).data] == [paid["id"]]
     assert [s.id for s in sessions.list(params={"payment_intent": paid["payment_intent"]}).data] == [paid["id"]]
-    everything = sessions.list(params={"created": {"gte": open_session.created}}).data
+    everything = sessions.list(params={"created": {"gte": paid["created"]}}).data
     assert [s.id for s in everything] == [open_session.id, paid["id"]]  # newest first
     assert sessions.list(params={"created": {"gt": int(time.time()) + 10}}).data == []
 
