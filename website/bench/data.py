@@ -1,0 +1,153 @@
+"""Build the benchmark's data set fast: pages are inserted in bulk with their tree paths computed here.
+
+Wagtail's add_child() costs several queries per page; 10,000 of them take minutes. Here a page costs a
+row in wagtailcore_page (bulk_create) and a row in its model's table (one executemany).
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import connection, transaction
+from django.utils import timezone
+from wagtail.models import Locale, Page, Site
+
+ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+BATCH = 1000
+
+
+def _step(number: int) -> str:
+    """Treebeard's step for the number-th child (1-based): base 36, Page.steplen wide."""
+    digits = ""
+    while number:
+        number, remainder = divmod(number, 36)
+        digits = ALPHABET[remainder] + digits
+    return digits.rjust(Page.steplen, "0")
+
+
+def _step_number(step: str) -> int:
+    return int(step, 36)
+
+
+def bulk_add_children(parent: Page, model, rows: list[dict], *, now=None) -> list[int]:
+    """Append live children of `model` under `parent`; each row holds `title`, `slug` and the model's own fields.
+
+    Returns the new page ids in order. The parent's numchild follows, as do url_path and depth.
+    """
+    if not rows:
+        return []
+    now = now or timezone.now()
+    content_type = ContentType.objects.get_for_model(model)
+    locale = Locale.get_default()
+    parent.refresh_from_db()
+    last_child = parent.get_last_child()
+    start = _step_number(last_child.path[-Page.steplen :]) + 1 if last_child else 1
+    pages = []
+    for offset, row in enumerate(rows):
+        published = now - timedelta(minutes=len(rows) - offset)
+        pages.append(
+            Page(
+                title=row["title"],
+                draft_title=row["title"],
+                slug=row["slug"],
+                content_type=content_type,
+                path=parent.path + _step(start + offset),
+                depth=parent.depth + 1,
+                numchild=0,
+                url_path=f"{parent.url_path}{row['slug']}/",
+                live=True,
+                has_unpublished_changes=False,
+                first_published_at=published,
+                last_published_at=published,
+                latest_revision_created_at=published,
+                locale=locale,
+                translation_key=uuid.uuid4(),
+            )
+        )
+    own_fields = [name for name in rows[0] if name not in {"title", "slug"}]
+    columns = [model._meta.get_field(name).column for name in own_fields]
+    table = model._meta.db_table
+    ptr_column = model._meta.pk.column
+    quote = connection.ops.quote_name
+    insert = (
+        f"INSERT INTO {quote(table)} ({', '.join(quote(c) for c in [ptr_column, *columns])}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * (len(columns) + 1))})"
+    )
+    ids: list[int] = []
+    with transaction.atomic():
+        for first in range(0, len(pages), BATCH):
+            batch = Page.objects.bulk_create(pages[first : first + BATCH])
+            if batch[0].pk is None:  # a backend that does not return ids from a bulk insert
+                paths = [page.path for page in batch]
+                by_path = dict(Page.objects.filter(path__in=paths).values_list("path", "pk"))
+                for page in batch:
+                    page.pk = page.id = by_path[page.path]
+            ids.extend(page.pk for page in batch)
+        values = [
+            [page_id, *(rows[index][name] for name in own_fields)] for index, page_id in enumerate(ids)
+        ]
+        with connection.cursor() as cursor:
+            for first in range(0, len(values), BATCH):
+                cursor.executemany(insert, values[first : first + BATCH])
+        Page.objects.filter(pk=parent.pk).update(numchild=parent.numchild + len(rows))
+    parent.refresh_from_db()
+    return ids
+
+
+def home_page():
+    return Site.objects.get(is_default_site=True).root_page.specific
+
+
+def ensure_shop(size: int):
+    """The shop index under the home page and `size` products in it (adds only what is missing)."""
+    from shop.models import ProductPage, ShopIndexPage
+
+    home = home_page()
+    index = ShopIndexPage.objects.first()
+    if index is None:
+        index = home.add_child(instance=ShopIndexPage(title="Shop", slug="shop", intro="<p>Things we sell.</p>"))
+    have = ProductPage.objects.child_of(index).count()
+    rows = [
+        {
+            "title": f"Product {number}",
+            "slug": f"product-{number}",
+            "sku": f"BENCH-{number:06d}",
+            "summary": f"A sturdy thing, number {number}, made to last.",
+            "body": "<p>Made to last, and priced fairly.</p>",
+            "image": None,
+            "price_amount": 500 + (number * 37) % 10_000,
+            "price_currency": "USD",
+            "stock_on_hand": 3 + number % 40,
+        }
+        for number in range(have + 1, size + 1)
+    ]
+    # image is a ForeignKey: its column is image_id and the row key must be the field name.
+    bulk_add_children(index, ProductPage, rows)
+    return index
+
+
+def jobs_available() -> bool:
+    """True once the job board's page models exist (jobs/ lands on main separately)."""
+    from django.apps import apps
+
+    try:
+        apps.get_model("jobs", "JobIndexPage")
+        apps.get_model("jobs", "JobPage")
+    except LookupError:
+        return False
+    return True
+
+
+def public_url(url_path: str) -> str:
+    """The URL a page at `url_path` has on the default site (whose root is the home page)."""
+    root = home_page().url_path
+    return "/" + url_path[len(root) :]
+
+
+def job_cases(size: int) -> list:
+    """/jobs/ and a job page, once the job board exists (see website.bench.jobs)."""
+    from website.bench import jobs
+
+    return jobs.cases(size)

@@ -1,0 +1,13 @@
+"""The product's URLs plus the floor views under /__floor__/; used only while the benchmark runs."""
+
+from django.urls import include, path
+
+from website.bench import floors
+
+urlpatterns = [
+    path("__floor__/", floors.home),
+    path("__floor__/shop/", floors.product_list),
+    path("__floor__/shop/<slug:slug>/", floors.product),
+    path("__floor__/cart/", floors.cart),
+    path("", include("website.urls")),
+]
