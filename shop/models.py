@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.functional import SimpleLazyObject
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
@@ -53,7 +54,8 @@ class ShopIndexPage(Page):
         from shop.selectors import product_listing
 
         context = super().get_context(request, *args, **kwargs)
-        context["listing"] = product_listing(index_page=self, params=request.GET)
+        # Lazy: when the template's cached fragment is fresh the listing's queries never run.
+        context["listing"] = SimpleLazyObject(lambda: product_listing(index_page=self, params=request.GET))
         return context
 
 
@@ -128,6 +130,11 @@ class ProductPage(Page):
 
     class Meta:
         verbose_name = "product page"
+
+    @classmethod
+    def get_serve_queryset(cls):
+        """How website.serving loads a product to show it: availability in the same query."""
+        return cls.objects.with_availability()
 
     def sku_search_terms(self) -> str:
         """The SKU also split at its separators and run together, so "PEN-77", "PEN 77" and "PEN77" all find it.

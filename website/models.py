@@ -35,3 +35,19 @@ class SiteBranding(BaseSiteSetting):
 
     class Meta:
         verbose_name = "site branding"
+
+    @classmethod
+    def for_site(cls, site):
+        """From the cache (every page's header and footer read it); saving the branding replaces the cache key."""
+        from django.core.cache import cache
+
+        from website.caching import ROUTE_TIMEOUT, key, pages_generation
+
+        if site is None:
+            return super().for_site(site)
+        cache_key = key("branding", pages_generation(), site.pk)
+        instance = cache.get(cache_key)
+        if instance is None:
+            instance = super().for_site(site)
+            cache.set(cache_key, instance, ROUTE_TIMEOUT)
+        return instance

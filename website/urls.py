@@ -1,13 +1,14 @@
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path
+from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
+from wagtail.urls import serve_pattern
 
-from website import views
+from website import serving, views
 
 urlpatterns = [
     path("healthz/", views.healthz, name="healthz"),
@@ -29,5 +30,9 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail serves every path not caught above; it must stay last.
-urlpatterns += [path("", include(wagtail_urls))]
+# Wagtail serves every path not caught above; it must stay last. Pages go through website.serving first (Wagtail's
+# serve view with cached routing); Wagtail's own URLs keep its password and login views.
+urlpatterns += [
+    re_path(serve_pattern, serving.serve, name="wagtail_serve"),
+    path("", include(wagtail_urls)),
+]

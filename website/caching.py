@@ -1,0 +1,68 @@
+"""Cross-request caches for the public pages, in Django's cache (locmem in development and tests, Redis when
+REDIS_URL is set; a deployment with more than one process needs Redis so that invalidation reaches them all).
+
+Wagtail looks up the Site, walks the tree (two queries a URL segment), checks view restrictions and loads site
+settings on every request. Here all of that is cached under one *generation*: a token every cached entry's key
+includes, replaced whenever anything those entries depend on changes (a page saved, published, unpublished,
+moved or deleted, a view restriction, a Site or the site branding), so old entries are never read again.
+
+What is never cached across requests: anything per visitor (header cart count, sign-in state, messages, CSRF
+tokens) and the page row itself, which the serve view still loads, live and at its URL, on every request.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from django.core.cache import cache
+from django.utils.functional import SimpleLazyObject
+
+GENERATION_KEY = "website:pages:generation"
+# Entries also expire on their own, so a cache that missed an invalidation (see the module docstring) heals.
+ROUTE_TIMEOUT = 60 * 60
+SITE_TIMEOUT = 60 * 60
+
+
+def pages_generation() -> str:
+    generation = cache.get(GENERATION_KEY)
+    if generation is None:
+        generation = uuid.uuid4().hex
+        # add(), not set(): two processes starting at once agree on one generation.
+        if not cache.add(GENERATION_KEY, generation, None):
+            generation = cache.get(GENERATION_KEY) or generation
+    return generation
+
+
+def invalidate_pages(**_signal_kwargs) -> None:
+    """Forget every cached route, site, setting and fragment. A signal receiver as it stands."""
+    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+
+
+def lazy_pages_generation():
+    """For templates (`{% cache %}` vary-on values): read from the cache only when a fragment asks for it."""
+    return SimpleLazyObject(pages_generation)
+
+
+def key(*parts) -> str:
+    return ":".join(["website", *(str(part) for part in parts)])
+
+
+def site_for_request(request):
+    """Wagtail's Site for this request, from the cache; stored where Wagtail looks for it (request._wagtail_site)."""
+    from django.http.request import split_domain_port
+    from wagtail.models import Site
+
+    if hasattr(request, "_wagtail_site"):
+        return request._wagtail_site
+    hostname = split_domain_port(request._get_raw_host())[0]
+    port = request.get_port()
+    site_key = key("site", pages_generation(), hostname, port)
+    cached = cache.get(site_key)
+    if cached is None:
+        site = Site._find_for_request(request)
+        # The site (or None, stored as 0) together with its root page, so URLs need no query either.
+        cache.set(site_key, site or 0, SITE_TIMEOUT)
+    else:
+        site = cached or None
+    request._wagtail_site = site
+    return site
