@@ -38,6 +38,12 @@ SANDBOX_PORT ?= 12111
 sandbox: install
 	$(PY) manage.py stripe_sandbox --port $(SANDBOX_PORT)
 
+## make bench: build a benchmark data set in its own database (var/bench/, and wt_perf_bench on PostgreSQL when it
+## answers), measure the pages against bare floor views, the cart purge and gunicorn throughput; exit 1 on a miss.
+BENCH_ARGS ?=
+bench: install
+	$(PY) manage.py bench $(BENCH_ARGS)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -28,6 +28,17 @@ def django_db_setup(django_db_setup, django_db_blocker):
                 connections[alias].creation.deserialize_db_from_string(contents)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: cached routes, settings and fragments must not leak from a test whose
+    database rows were rolled back (website.caching)."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
 @pytest.fixture
 def root_page(db):
     return Page.get_first_root_node()

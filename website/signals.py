@@ -12,6 +12,12 @@ def _page_changed(sender, instance, **kwargs):
         invalidate_pages()
 
 
+def _branding_saved(sender, instance, created, **kwargs):
+    # The first read creates the row with its defaults; nothing cached could hold other values yet.
+    if not created:
+        invalidate_pages()
+
+
 def connect() -> None:
     from website.models import SiteBranding
 
@@ -23,6 +29,8 @@ def connect() -> None:
     # Any page model: a save (stock, price, a draft becoming live) or a delete, whatever the subclass.
     post_save.connect(_page_changed, dispatch_uid=f"{uid}.page_saved")
     post_delete.connect(_page_changed, dispatch_uid=f"{uid}.page_deleted")
-    for model in (PageViewRestriction, Site, SiteBranding):
+    post_save.connect(_branding_saved, sender=SiteBranding, dispatch_uid=f"{uid}.SiteBranding.saved")
+    post_delete.connect(invalidate_pages, sender=SiteBranding, dispatch_uid=f"{uid}.SiteBranding.deleted")
+    for model in (PageViewRestriction, Site):
         post_save.connect(invalidate_pages, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
         post_delete.connect(invalidate_pages, sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")
