@@ -85,9 +85,7 @@ def bulk_add_children(parent: Page, model, rows: list[dict], *, now=None) -> lis
                 for page in batch:
                     page.pk = page.id = by_path[page.path]
             ids.extend(page.pk for page in batch)
-        values = [
-            [page_id, *(rows[index][name] for name in own_fields)] for index, page_id in enumerate(ids)
-        ]
+        values = [[page_id, *(rows[index][name] for name in own_fields)] for index, page_id in enumerate(ids)]
         with connection.cursor() as cursor:
             for first in range(0, len(values), BATCH):
                 cursor.executemany(insert, values[first : first + BATCH])

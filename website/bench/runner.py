@@ -52,7 +52,7 @@ def _queries(client: Client, url: str) -> int:
 
 def _percentile(values: list[float], fraction: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(fraction * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
 
 
 def measure_case(case: Case, requests: int) -> dict:
@@ -126,8 +126,9 @@ def measure_pages(sizes: list[int], requests: int, log) -> list[dict]:
                 result = measure_case(case, requests)
                 result["size"] = size
                 log(
-                    f"  {size:>6} {case.name:<18} {result['median_ms']:8.2f} ms  floor {result['floor_median_ms']:8.2f} ms"
-                    f"  x{result['ratio']:.2f}  queries {result['queries']}/{result['floor_queries']}"
+                    f"  {size:>6} {case.name:<18} {result['median_ms']:8.2f} ms"
+                    f"  floor {result['floor_median_ms']:8.2f} ms  x{result['ratio']:.2f}"
+                    f"  queries {result['queries']}/{result['floor_queries']}"
                 )
                 results.append(result)
     return results
@@ -150,8 +151,8 @@ def _build_carts(carts: int, lines_per_cart: int) -> None:
     with connection.cursor() as cursor:
         for count, moment in ((carts, stale), (FRESH_CARTS, fresh)):
             cursor.execute(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) "
-                f"INSERT INTO {cart_table} (created_at, updated_at) SELECT %s, %s FROM n",  # noqa: S608
+                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) "  # noqa: S608
+                f"INSERT INTO {cart_table} (created_at, updated_at) SELECT %s, %s FROM n",
                 [count, moment, moment],
             )
         cursor.execute(

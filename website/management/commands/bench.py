@@ -229,7 +229,9 @@ def misses(report: dict, sizes: list[int]) -> list[str]:
                 )
         for load in run.get("load", []):
             if load["ok"] == 0 or load["failed"]:
-                found.append(f"{backend}: load on {load['case']} had {load['failed']} failures and {load['ok']} successes")
+                found.append(
+                    f"{backend}: load on {load['case']} had {load['failed']} failures and {load['ok']} successes"
+                )
     return found
 
 
