@@ -10,8 +10,12 @@ generation). Anything unusual (no Site, a route with arguments, an alias) is ser
 
 from __future__ import annotations
 
+import datetime
+from dataclasses import dataclass
+
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
+from django.db import connections
 from django.http import Http404, HttpResponse
 from wagtail import hooks
 from wagtail.models import Page
@@ -19,6 +23,82 @@ from wagtail.url_routing import RouteResult
 from wagtail.wagtail_hooks import check_view_restrictions
 
 from website.caching import ROUTE_TIMEOUT, key, pages_generation, site_for_request
+
+# The serve query per page model, prepared once per database connection: building it through the ORM (and mapping
+# its columns to fields) costs several times what running it does. Stand-in values for the page's id and URL are
+# swapped for the real ones on every request.
+_ID_STANDIN = -987_654_321
+_URL_STANDIN = "\x00url-path\x00"
+_prepared: dict[tuple, PreparedServeQuery | None] = {}
+
+
+@dataclass(frozen=True)
+class PreparedServeQuery:
+    sql: str
+    params: list
+    init_names: list[str]
+    init_positions: list[int]
+    annotations: list[tuple[str, int]]
+    converters: dict
+
+
+def _serve_queryset(model):
+    queryset = model.get_serve_queryset() if hasattr(model, "get_serve_queryset") else model._default_manager.all()
+    return queryset.order_by()
+
+
+def _is_standin_id(value) -> bool:
+    return type(value) is int and value == _ID_STANDIN
+
+
+def _prepare(model, queryset) -> PreparedServeQuery | None:
+    standin = queryset.filter(pk=_ID_STANDIN, live=True, url_path=_URL_STANDIN)
+    sql, params = standin.query.sql_with_params()
+    params = list(params)
+    # A parameter computed in Python when the query was built (a datetime from timezone.now(), say) must be
+    # computed afresh for every request, so such a query is never reused.
+    if (
+        sum(map(_is_standin_id, params)) != 1
+        or params.count(_URL_STANDIN) != 1
+        or any(isinstance(value, datetime.date | datetime.time) for value in params)
+    ):
+        return None
+    raw = model._default_manager.raw(sql, params).using(queryset.db)
+    init_names, init_positions, annotations = raw.resolve_model_init_order()
+    fields = [raw.model_fields.get(column) for column in raw.columns]
+    columns = [field.get_col(field.model._meta.db_table) if field else None for field in fields]
+    compiler = connections[queryset.db].ops.compiler("SQLCompiler")(raw.query, connections[queryset.db], queryset.db)
+    return PreparedServeQuery(sql, params, init_names, init_positions, annotations, compiler.get_converters(columns))
+
+
+def load_live_page(model, *, page_id: int, url_path: str):
+    """The page of `model` with this id, if it is live and at `url_path`; None otherwise. One query."""
+    queryset = _serve_queryset(model)
+    connection = connections[queryset.db]
+    prepared_key = (model, queryset.db, id(connection))
+    if prepared_key not in _prepared:
+        _prepared[prepared_key] = _prepare(model, queryset)
+    prepared = _prepared[prepared_key]
+    if prepared is None:
+        return queryset.filter(pk=page_id, live=True, url_path=url_path).first()
+    params = [
+        page_id if _is_standin_id(value) else url_path if value == _URL_STANDIN else value for value in prepared.params
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(prepared.sql, params)
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    row = list(row)
+    for position, (converters, expression) in prepared.converters.items():
+        value = row[position]
+        for converter in converters:
+            value = converter(value, expression, connection)
+        row[position] = value
+    page = model.from_db(queryset.db, prepared.init_names, [row[position] for position in prepared.init_positions])
+    for name, position in prepared.annotations:
+        setattr(page, name, row[position])
+    return page
 
 
 def _cached_route(request, site, path: str):
@@ -28,9 +108,7 @@ def _cached_route(request, site, path: str):
         page_id, content_type_id, restricted = entry
         model = ContentType.objects.get_for_id(content_type_id).model_class()
         if model is not None:
-            queryset = model.get_serve_queryset() if hasattr(model, "get_serve_queryset") else model._default_manager
-            url_path = site.root_page.url_path + path
-            page = queryset.filter(pk=page_id, live=True, url_path=url_path).first()
+            page = load_live_page(model, page_id=page_id, url_path=site.root_page.url_path + path)
             if page is not None:
                 return RouteResult(page), restricted
     result = Page.route_for_request(request, path)

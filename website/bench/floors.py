@@ -70,14 +70,17 @@ def product_list(request):
     page_size = settings.SHOP_PAGE_SIZE
     rows = _rows(
         "SELECT p.title, p.url_path, pp.summary, pp.price_amount, pp.price_currency, pp.stock_on_hand, "
-        "COUNT(*) OVER () AS total, i.title AS index_title, si.intro, "
+        "i.title AS index_title, si.intro, "
+        "(SELECT COUNT(*) FROM wagtailcore_page c WHERE c.path LIKE i.path || '%%' AND c.depth = i.depth + 1 "
+        "AND c.live) AS total, "
         "(SELECT b.site_name FROM website_sitebranding b) AS site_name, "
         "(SELECT b.footer_text FROM website_sitebranding b) AS footer_text "
-        "FROM shop_productpage pp JOIN wagtailcore_page p ON p.id = pp.page_ptr_id "
-        "JOIN wagtailcore_page i ON i.url_path = %s JOIN shop_shopindexpage si ON si.page_ptr_id = i.id "
-        "WHERE p.path LIKE i.path || '%%' AND p.depth = i.depth + 1 AND p.live "
+        "FROM wagtailcore_page i JOIN shop_shopindexpage si ON si.page_ptr_id = i.id "
+        "JOIN wagtailcore_page p ON p.path LIKE i.path || '%%' AND p.depth = i.depth + 1 AND p.live "
+        "JOIN shop_productpage pp ON pp.page_ptr_id = p.id "
+        "WHERE i.slug = %s AND i.url_path = %s "
         "ORDER BY p.first_published_at DESC, p.id DESC LIMIT %s",
-        [ROOT_URL_PATH + "shop/", page_size],
+        ["shop", ROOT_URL_PATH + "shop/", page_size],
     )
     if not rows:
         raise Http404
@@ -108,8 +111,8 @@ def product(request, slug: str):
         "(SELECT b.site_name FROM website_sitebranding b) AS site_name, "
         "(SELECT b.footer_text FROM website_sitebranding b) AS footer_text "
         "FROM wagtailcore_page p JOIN shop_productpage pp ON pp.page_ptr_id = p.id "
-        "WHERE p.url_path = %s AND p.live",
-        [f"{ROOT_URL_PATH}shop/{slug}/"],
+        "WHERE p.slug = %s AND p.url_path = %s AND p.live",
+        [slug, f"{ROOT_URL_PATH}shop/{slug}/"],
     )
     if not rows:
         raise Http404

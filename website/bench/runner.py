@@ -11,7 +11,6 @@ import statistics
 import subprocess
 import sys
 import time
-import tracemalloc
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -212,48 +211,52 @@ def _check_purged(carts: int, lines_per_cart: int) -> None:
         raise RuntimeError(f"the purge left {left_carts} carts and {left_lines} lines")
 
 
-def _timed(function) -> float:
+def purge_probe(which: str) -> dict:
+    """Run one purge in this (fresh) process: its time and how far it raised the process's peak memory."""
+    import resource
+
+    function = product_purge()[1] if which == "product" else plain_sql_purge
+    gc.collect()
+    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     function()
-    return time.perf_counter() - started
+    seconds = time.perf_counter() - started
+    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": seconds, "peak_growth_kib": after - before}  # ru_maxrss is in KiB on Linux
 
 
-def _peak_memory(function) -> int:
-    gc.collect()
-    tracemalloc.start()
-    try:
-        function()
-        return tracemalloc.get_traced_memory()[1]
-    finally:
-        tracemalloc.stop()
+def _probe(which: str) -> dict:
+    """Each purge runs in a process of its own, so its peak memory is its own and not the page benchmark's."""
+    command = [sys.executable, "manage.py", "bench", "--purge-probe", which]
+    done = subprocess.run(  # noqa: S603
+        command, cwd=settings.BASE_DIR, env=os.environ.copy(), capture_output=True, text=True, check=True
+    )
+    line = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")][-1]
+    return json.loads(line[len("PROBE ") :])
 
 
 def measure_purge(carts: int, lines_per_cart: int, log) -> dict:
-    name, purge = product_purge()
-    timings = {}
-    for label, function in (("product", purge), ("sql", plain_sql_purge)):
-        _clear_carts()
-        _build_carts(carts, lines_per_cart)
-        timings[label] = _timed(function)
-        _check_purged(carts, lines_per_cart)
-        log(f"  purge {label}: {timings[label]:.2f}s")
-    peaks = {}
+    name, _purge = product_purge()
+    runs = {}
     small = max(carts // 10, 1)
-    for count in (small, carts):
+    for label, which, count in (("product", "product", carts), ("sql", "sql", carts), ("small", "product", small)):
         _clear_carts()
         _build_carts(count, lines_per_cart)
-        peaks[count] = _peak_memory(purge)
+        runs[label] = _probe(which)
         _check_purged(count, lines_per_cart)
+        run = runs[label]
+        log(f"  purge {label} ({count} carts): {run['seconds']:.2f}s, peak +{run['peak_growth_kib']} KiB")
     _clear_carts()
     return {
         "purge": name,
         "carts": carts,
         "lines": carts * lines_per_cart,
-        "product_seconds": round(timings["product"], 3),
-        "sql_seconds": round(timings["sql"], 3),
-        "ratio": round(timings["product"] / timings["sql"], 2),
-        "peak_memory_small_mib": round(peaks[small] / 2**20, 2),
-        "peak_memory_mib": round(peaks[carts] / 2**20, 2),
+        "product_seconds": round(runs["product"]["seconds"], 3),
+        "sql_seconds": round(runs["sql"]["seconds"], 3),
+        "ratio": round(runs["product"]["seconds"] / runs["sql"]["seconds"], 2),
+        "peak_memory_mib": round(runs["product"]["peak_growth_kib"] / 1024, 1),
+        "sql_peak_memory_mib": round(runs["sql"]["peak_growth_kib"] / 1024, 1),
+        "peak_memory_small_mib": round(runs["small"]["peak_growth_kib"] / 1024, 1),
         "memory_small_carts": small,
     }
 
