@@ -136,6 +136,7 @@ class Charge(models.Model):
                 condition=Q(amount_refunded__lte=F("amount")), name="billing_charge_refund_within_amount"
             ),
         ]
+        permissions = [("refund_charge", "Can refund charges")]
 
     def __str__(self):
         return f"{self.display_amount} · {self.description} · {self.get_status_display()}"
@@ -187,6 +188,7 @@ class WebhookEvent(models.Model):
     class Meta:
         ordering = ["-received_at"]
         verbose_name = "webhook event"
+        permissions = [("replay_webhookevent", "Can replay webhook events")]
 
     def __str__(self):
         return f"{self.type} ({self.stripe_event_id})"
