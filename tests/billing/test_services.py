@@ -4,7 +4,6 @@ from datetime import timedelta
 
 import pytest
 from django.core.exceptions import ImproperlyConfigured
-from django.db import models
 from django.utils import timezone
 
 from billing import payables, services
@@ -96,9 +95,8 @@ def test_charge_queries_find_succeeded_charges_of_one_object_since_a_moment(invo
 
 
 def test_register_refuses_a_model_without_the_payable_methods():
-    class NotPayable(models.Model):
-        class Meta:
-            app_label = "billing_testapp"
+    class NotPayable:
+        title = "no price, no owner"
 
     with pytest.raises(ImproperlyConfigured, match="payment_amount"):
         payables.register(NotPayable)
