@@ -311,6 +311,7 @@ def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Char
         "customer": customer.stripe_customer_id,
         "payment_method": payment_method_id,
         "payment_method_types": ["card"],
+        "description": description,
         "off_session": True,
         "confirm": True,
         "metadata": _metadata(charge),
