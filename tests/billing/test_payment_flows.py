@@ -411,3 +411,26 @@ def test_success_url_carries_the_session_placeholder_unencoded(sandbox, signed_i
     query = parse_qs(urlparse(session["success_url"]).query)
 
     assert query["session_id"] == ["{CHECKOUT_SESSION_ID}"]
+
+
+def test_housekeeping_settles_charges_whose_webhooks_never_came(sandbox, signed_in, invoice, user):
+    from datetime import timedelta
+
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    paid = start_checkout(signed_in, invoice)
+    sandbox.pay_checkout_session(paid.stripe_checkout_session_id)
+    other = Invoice.objects.create(owner=user, title="Abandoned", amount=900)
+    abandoned = start_checkout(signed_in, other)
+    sandbox.expire_session(abandoned.stripe_checkout_session_id)
+    Charge.objects.update(checkout_expires_at=timezone.now() - timedelta(hours=1))
+
+    call_command("billing_close_abandoned")
+
+    paid.refresh_from_db()
+    abandoned.refresh_from_db()
+    assert paid.status == Charge.Status.SUCCEEDED
+    assert abandoned.status == Charge.Status.CANCELED
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
