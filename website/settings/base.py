@@ -128,11 +128,26 @@ else:
     }
 
 # --- Authentication -----------------------------------------------------------------------------
-AUTHENTICATION_BACKENDS = [
-    "social_core.backends.github.GithubOAuth2",
-    "social_core.backends.google.GoogleOAuth2",
-    "django.contrib.auth.backends.ModelBackend",
-]
+SOCIAL_AUTH_GITHUB_KEY = env("SOCIAL_AUTH_GITHUB_KEY", default="")
+SOCIAL_AUTH_GITHUB_SECRET = env("SOCIAL_AUTH_GITHUB_SECRET", default="")
+SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env("SOCIAL_AUTH_GOOGLE_OAUTH2_KEY", default="")
+SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env("SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET", default="")
+
+
+def authentication_backends(*, github: bool, google: bool) -> list[str]:
+    """Only providers with keys are enabled, so one without keys is hidden (404), not broken."""
+    backends = []
+    if github:
+        backends.append("social_core.backends.github.GithubOAuth2")
+    if google:
+        backends.append("social_core.backends.google.GoogleOAuth2")
+    return [*backends, "django.contrib.auth.backends.ModelBackend"]
+
+
+AUTHENTICATION_BACKENDS = authentication_backends(
+    github=bool(SOCIAL_AUTH_GITHUB_KEY and SOCIAL_AUTH_GITHUB_SECRET),
+    google=bool(SOCIAL_AUTH_GOOGLE_OAUTH2_KEY and SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET),
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
@@ -144,12 +159,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-SOCIAL_AUTH_GITHUB_KEY = env("SOCIAL_AUTH_GITHUB_KEY", default="")
-SOCIAL_AUTH_GITHUB_SECRET = env("SOCIAL_AUTH_GITHUB_SECRET", default="")
 SOCIAL_AUTH_GITHUB_SCOPE = ["user:email"]
-SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = env("SOCIAL_AUTH_GOOGLE_OAUTH2_KEY", default="")
-SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env("SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET", default="")
 SOCIAL_AUTH_URL_NAMESPACE = "social"
+# Social-auth's default pipeline, spelled out so nobody adds `associate_by_email`: a social login is
+# never linked to an existing account just because the e-mail matches (anyone can claim an address
+# at some providers). A first sign-in creates a new user; the username gets a suffix on collision.
+SOCIAL_AUTH_PIPELINE = [
+    "social_core.pipeline.social_auth.social_details",
+    "social_core.pipeline.social_auth.social_names",
+    "social_core.pipeline.social_auth.social_uid",
+    "social_core.pipeline.social_auth.auth_allowed",
+    "social_core.pipeline.social_auth.social_user",
+    "social_core.pipeline.user.get_username",
+    "social_core.pipeline.user.create_user",
+    "social_core.pipeline.social_auth.associate_user",
+    "social_core.pipeline.social_auth.load_extra_data",
+    "social_core.pipeline.user.user_details",
+]
+SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["username", "email"]
+SOCIAL_AUTH_SANITIZE_REDIRECTS = True
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/accounts/login/"
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = False

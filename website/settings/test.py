@@ -1,7 +1,7 @@
 """Settings for the test suite: fast, in-memory, synchronous."""
 
 from .base import *  # noqa: F403
-from .base import BASE_DIR, Q_CLUSTER
+from .base import BASE_DIR, Q_CLUSTER, authentication_backends
 
 DEBUG = False
 SECRET_KEY = "test-only-secret-key"
@@ -26,6 +26,7 @@ SOCIAL_AUTH_GITHUB_KEY = "test-github-key"
 SOCIAL_AUTH_GITHUB_SECRET = "test-github-secret"
 SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = "test-google-key"
 SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = "test-google-secret"
+AUTHENTICATION_BACKENDS = authentication_backends(github=True, google=True)
 
 # A payable model that exists only for billing's tests (tests/billing_testapp).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.billing_testapp"]

@@ -1,0 +1,34 @@
+import pytest
+
+from website.factories import DEFAULT_PASSWORD, UserFactory
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def test_visitor_sees_the_home_page_and_reaches_sign_in(page):
+    page.goto("/")
+    page.a11y.check()
+    assert page.locator("h1").inner_text() == "Welcome"
+
+    page.get_by_role("link", name="Sign in").click()
+    page.wait_for_url("**/accounts/login/**")
+    page.a11y.check()
+    assert page.get_by_role("heading", level=1).inner_text() == "Sign in"
+
+
+def test_user_signs_in_with_a_password_and_out_again(page):
+    UserFactory(username="dana")
+
+    page.goto("/accounts/login/?next=/accounts/")
+    page.a11y.check()
+    page.get_by_role("textbox", name="Username").fill("dana")
+    page.get_by_role("textbox", name="Password").fill(DEFAULT_PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url("**/accounts/")
+    page.a11y.check()
+    assert "dana" in page.locator("main").inner_text()
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(lambda url: url.endswith("/") and "/accounts/" not in url)
+    page.a11y.check()
+    assert page.get_by_role("link", name="Sign in").is_visible()
