@@ -78,22 +78,24 @@ class SavedCard:
 # --- Customers ------------------------------------------------------------------------------------
 
 
-def customer_get_or_create(*, user) -> Customer:
+def customer_get_or_create(*, user, replacing: str = "") -> Customer:
     """The user's Stripe customer, created at Stripe on first use.
 
     The idempotency key comes from the user (id and sign-up time, so a recycled id never collides),
     so two first payments at once get the same Stripe customer, and the unique constraint settles
-    which of them writes the row.
+    which of them writes the row. `replacing` names a customer Stripe no longer has, so the key
+    differs from the one that made it.
     """
     existing = Customer.objects.filter(user=user).first()
     if existing:
         return existing
     joined = int(user.date_joined.timestamp()) if getattr(user, "date_joined", None) else 0
+    key = f"customer:user:{user.pk}:{joined}" + (f":replacing:{replacing}" if replacing else "")
     created = stripe_client.create_customer(
         email=user.email or "",
         name=user.get_full_name() or user.get_username(),
         metadata={"user_id": str(user.pk)},
-        idempotency_key=f"customer:user:{user.pk}:{joined}",
+        idempotency_key=key,
     )
     try:
         with transaction.atomic():
@@ -183,6 +185,19 @@ def _checkout_params(*, charge: Charge, customer: Customer, base_url: str, expir
     }
 
 
+def customer_replace_missing(*, customer: Customer) -> Customer:
+    """Stripe says this customer does not exist (deleted in the Dashboard, a wiped test account): start afresh."""
+    logger.warning(
+        "Stripe customer %s of user %s is gone; creating a new one", customer.stripe_customer_id, customer.user_id
+    )
+    Customer.objects.filter(pk=customer.pk).delete()
+    return customer_get_or_create(user=customer.user, replacing=customer.stripe_customer_id)
+
+
+def _customer_is_missing(error: PaymentError) -> bool:
+    return error.code in ("resource_missing", "not_found") and error.param == "customer"
+
+
 def charge_start_checkout(
     *, user, payable, base_url: str, success_url: str = "", cancel_url: str = ""
 ) -> CheckoutStart:
@@ -196,6 +211,21 @@ def charge_start_checkout(
     idempotency key; if Stripe refuses the request the charge is marked failed. Either way nothing is
     paid and PaymentError carries the message for the payer.
     """
+    try:
+        return _start_checkout(
+            user=user, payable=payable, base_url=base_url, success_url=success_url, cancel_url=cancel_url
+        )
+    except PaymentError as error:
+        customer = Customer.objects.filter(user=user).first()
+        if customer is None or not _customer_is_missing(error):
+            raise
+    customer_replace_missing(customer=customer)
+    return _start_checkout(
+        user=user, payable=payable, base_url=base_url, success_url=success_url, cancel_url=cancel_url
+    )
+
+
+def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_url: str) -> CheckoutStart:
     amount, currency, description = _payable_terms(user=user, payable=payable)
     customer = customer_get_or_create(user=user)
     now = timezone.now()

@@ -42,10 +42,19 @@ class PaymentError(Exception):
     may or may not have acted, and the idempotency key makes the retry safe.
     """
 
-    def __init__(self, message: str, *, code: str = "payment_error", retryable: bool = False, payment_intent_id=None):
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str = "payment_error",
+        retryable: bool = False,
+        payment_intent_id=None,
+        param: str = "",
+    ):
         super().__init__(message)
         self.message = message
         self.code = code
+        self.param = param
         self.retryable = retryable
         self.payment_intent_id = payment_intent_id
 
@@ -138,6 +147,7 @@ def _translate(error: stripe.StripeError, action: str) -> PaymentError:
             "The payment could not be set up, so nothing was charged. Please try again later.",
             code=code,
             payment_intent_id=payment_intent_id,
+            param=getattr(error, "param", None) or "",
         )
     logger.error("Stripe %s failed (HTTP %s) request=%s: %s", action, error.http_status, request_id, error)
     return PaymentError(UNAVAILABLE_MESSAGE, code="stripe_error", retryable=(error.http_status or 0) >= 500)

@@ -434,3 +434,15 @@ def test_housekeeping_settles_charges_whose_webhooks_never_came(sandbox, signed_
     assert abandoned.status == Charge.Status.CANCELED
     invoice.refresh_from_db()
     assert invoice.times_paid == 1
+
+
+def test_a_customer_stripe_no_longer_has_is_replaced_and_checkout_still_starts(sandbox, signed_in, invoice, user):
+    Customer.objects.create(user=user, stripe_customer_id="cus_deleted_in_dashboard")
+
+    charge = start_checkout(signed_in, invoice)
+
+    customer = Customer.objects.get(user=user)
+    assert customer.stripe_customer_id != "cus_deleted_in_dashboard"
+    session = stripe_client.retrieve_checkout_session(charge.stripe_checkout_session_id)
+    assert session["customer"] == customer.stripe_customer_id
+    assert Charge.objects.filter(status=Charge.Status.FAILED).count() == 1

@@ -268,6 +268,8 @@ STRIPE_MAX_NETWORK_RETRIES = 2
 STRIPE_WEBHOOK_TOLERANCE = 300
 # How long a Checkout Session stays payable; Stripe accepts 30 minutes to 24 hours.
 BILLING_CHECKOUT_EXPIRY_MINUTES = 30
+# stripe-python logs every request at INFO; billing logs what matters (failures, payments) itself.
+LOGGING["loggers"]["stripe"] = {"level": "WARNING"}
 
 # --- Jobs ---------------------------------------------------------------------------------------
 
