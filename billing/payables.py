@@ -23,6 +23,7 @@ An app registers its models in its AppConfig.ready():
 """
 
 import logging
+from typing import Protocol, runtime_checkable
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -41,6 +42,20 @@ REQUIRED_METHODS = (
 HOOKS = ("on_charge_succeeded", "on_charge_refunded", "on_charge_disputed", "on_charge_canceled")
 
 _registry: dict[str, type] = {}
+
+
+@runtime_checkable
+class Payable(Protocol):
+    """What billing needs from a payable model (the hooks are optional; see the module docstring)."""
+
+    pk: object
+
+    def payment_amount(self) -> int: ...
+    def payment_currency(self) -> str: ...
+    def payment_description(self) -> str: ...
+    def can_be_paid_by(self, user) -> bool: ...
+    def payment_success_url(self) -> str: ...
+    def payment_cancel_url(self) -> str: ...
 
 
 class PayableNotFound(LookupError):

@@ -362,9 +362,14 @@ def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Char
     if status == "processing":
         charge.refresh_from_db()
         return charge
-    # requires_action / requires_payment_method: the bank wants the cardholder present.
+    # requires_action / requires_payment_method: the bank wants the cardholder present. Cancel the
+    # intent so it can never complete behind the ledger's back; the payer goes through Checkout.
     message = stripe_client.CARD_MESSAGES["authentication_required"]
     charge_mark_failed(charge_id=charge.pk, message=message, payment_intent_id=intent["id"])
+    try:
+        stripe_client.cancel_payment_intent(intent["id"])
+    except PaymentError:
+        logger.warning("Could not cancel payment intent %s awaiting authentication", intent["id"])
     raise PaymentError(message, code="authentication_required", payment_intent_id=intent["id"])
 
 
@@ -752,14 +757,22 @@ def charge_refund(*, charge: Charge, amount: int | None = None) -> dict:
             f"At most {format_amount(remaining, charge.currency)} is left to refund on this charge.",
             code="over_refund",
         )
-    refund = stripe_client.create_refund(
-        params={
-            "payment_intent": charge.stripe_payment_intent_id,
-            "amount": amount,
-            "metadata": {"charge_reference": str(charge.reference)},
-        },
-        idempotency_key=f"refund:{charge.reference}:{charge.amount_refunded}:{amount}",
-    )
+    try:
+        refund = stripe_client.create_refund(
+            params={
+                "payment_intent": charge.stripe_payment_intent_id,
+                "amount": amount,
+                "metadata": {"charge_reference": str(charge.reference)},
+            },
+            idempotency_key=f"refund:{charge.reference}:{charge.amount_refunded}:{amount}",
+        )
+    except PaymentError as error:
+        if error.retryable or error.code in ("authentication", "not_configured"):
+            raise
+        raise PaymentError(
+            "Stripe refused this refund, so nothing was refunded. It may be more than Stripe has left to refund.",
+            code=error.code,
+        ) from error
     stripe_charge_id = refund.get("charge")
     if isinstance(stripe_charge_id, dict):
         stripe_charge_id = stripe_charge_id.get("id")

@@ -212,6 +212,10 @@ def create_payment_intent(*, params: dict, idempotency_key: str) -> dict:
     )
 
 
+def cancel_payment_intent(payment_intent_id: str) -> dict:
+    return _call("cancel payment intent", get_client().v1.payment_intents.cancel, payment_intent_id)
+
+
 def retrieve_payment_intent(payment_intent_id: str) -> dict:
     return _call("retrieve payment intent", get_client().v1.payment_intents.retrieve, payment_intent_id)
 

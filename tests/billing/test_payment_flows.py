@@ -446,3 +446,29 @@ def test_a_customer_stripe_no_longer_has_is_replaced_and_checkout_still_starts(s
     session = stripe_client.retrieve_checkout_session(charge.stripe_checkout_session_id)
     assert session["customer"] == customer.stripe_customer_id
     assert Charge.objects.filter(status=Charge.Status.FAILED).count() == 1
+
+
+def test_saved_card_needing_authentication_offers_checkout_and_pays_nothing(sandbox, signed_in, invoice, user):
+    card_id = saved_card(user, number="4000002500003155")
+
+    response = signed_in.post(tokens.payment_url(invoice), {"action": "saved_card", "payment_method": card_id})
+
+    assert response.status_code == 200
+    assert "Your bank needs you to confirm this payment" in response.text
+    charge = Charge.objects.get()
+    assert charge.status == Charge.Status.FAILED
+    assert stripe_client.retrieve_payment_intent(charge.stripe_payment_intent_id)["status"] == "canceled"
+    invoice.refresh_from_db()
+    assert invoice.paid is False
+
+
+def test_refund_of_more_than_stripe_has_left_is_refused_with_a_message(sandbox, signed_in, invoice):
+    charge = paid_by_checkout(sandbox, signed_in, invoice)
+    # Someone refunded at Stripe directly and the webhook has not arrived: our ledger still says 0.
+    stripe_client.create_refund(params={"payment_intent": charge.stripe_payment_intent_id}, idempotency_key="dash")
+
+    with pytest.raises(PaymentError, match="Stripe refused this refund"):
+        services.charge_refund(charge=charge, amount=100)
+
+    charge.refresh_from_db()
+    assert charge.amount_refunded == 0
