@@ -15,6 +15,7 @@ class Invoice(models.Model):
     times_disputed = models.PositiveIntegerField(default=0)
     times_canceled = models.PositiveIntegerField(default=0)
     fail_on_paid = models.BooleanField(default=False)
+    success_path = models.CharField(max_length=200, blank=True)
 
     def __str__(self):
         return self.title
@@ -32,7 +33,7 @@ class Invoice(models.Model):
         return user.pk == self.owner_id and not self.paid
 
     def payment_success_url(self):
-        return f"/invoices/{self.pk}/thanks/"
+        return self.success_path or f"/invoices/{self.pk}/thanks/"
 
     def payment_cancel_url(self):
         return f"/invoices/{self.pk}/"
