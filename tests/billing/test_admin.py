@@ -140,3 +140,11 @@ def test_webhook_event_listing_filters_by_type_and_replay_runs_the_handler_again
     event.refresh_from_db()
     assert pending.status == Charge.Status.CANCELED
     assert event.processed_at is not None
+
+
+def test_admin_menu_offers_billing(admin_client):
+    response = admin_client.get("/admin/")
+
+    assert response.status_code == 200
+    assert "/admin/billing_charge/" in response.text
+    assert "/admin/billing_webhookevent/" in response.text
