@@ -11,14 +11,16 @@ from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 from django.views.generic import FormView
+from wagtail.admin.admin_url_finder import AdminURLFinder
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.views.generic import InspectView, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from billing import services, webhooks
+from billing import payables, services, webhooks
 from billing.models import Charge, Customer, WebhookEvent
 from billing.money import MoneyError, format_amount, parse_amount, to_decimal
 from billing.stripe_client import PaymentError
@@ -74,6 +76,13 @@ class ChargeInspectView(InspectView):
 
     def get_amount_display_value(self):
         return self.object.display_amount
+
+    def get_payable_display_value(self):
+        payable = payables.payable_for_charge(self.object)
+        if payable is None:
+            return f"{self.object.content_type} #{self.object.object_id} (no longer exists)"
+        url = AdminURLFinder(self.request.user).get_edit_url(payable)
+        return format_html('<a href="{}">{}</a>', url, payable) if url else str(payable)
 
     def get_amount_refunded_display_value(self):
         return self.object.display_amount_refunded
@@ -171,8 +180,7 @@ class ChargeViewSet(LedgerViewSet):
         "reference",
         "description",
         "user",
-        "content_type",
-        "object_id",
+        "payable",
         "amount",
         "currency",
         "amount_refunded",

@@ -1,5 +1,7 @@
 """The Wagtail admin for billing: listings, filters, search, detail pages, refund and replay actions."""
 
+import re
+
 import pytest
 from django.contrib.auth.models import Group, Permission
 
@@ -57,6 +59,7 @@ def test_charge_detail_shows_amount_and_refund_button(admin_client, paid_charge)
 
     assert response.status_code == 200
     assert "$25.00" in response.text
+    assert re.search(r"<dt>Payable</dt>\s*<dd>\s*Consulting\s*</dd>", response.text)
     assert f"/admin/billing_charge/refund/{paid_charge.pk}/" in response.text
 
 
