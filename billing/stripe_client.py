@@ -32,6 +32,7 @@ UNREACHABLE_MESSAGE = (
     "We could not reach our payment provider, so nothing was charged. Please try again in a few minutes."
 )
 BUSY_MESSAGE = "Our payment provider is busy right now, so nothing was charged. Please try again in a minute."
+IN_PROGRESS_MESSAGE = "This payment is already being set up. Please wait a moment and try again."
 UNAVAILABLE_MESSAGE = "Payments are unavailable right now, so nothing was charged. Please try again later."
 
 
@@ -130,6 +131,9 @@ def _translate(error: stripe.StripeError, action: str) -> PaymentError:
     if isinstance(error, stripe.AuthenticationError | stripe.PermissionError):
         logger.error("Stripe %s: our API key was refused: %s", action, error.user_message or error)
         return PaymentError(UNAVAILABLE_MESSAGE, code="authentication")
+    if isinstance(error, stripe.IdempotencyError) and error.http_status == 409:
+        logger.warning("Stripe %s: the same request is still running elsewhere", action)
+        return PaymentError(IN_PROGRESS_MESSAGE, code="in_progress", retryable=True)
     if isinstance(error, stripe.IdempotencyError):
         logger.error("Stripe %s: idempotency key reused with other parameters: %s", action, error)
         return PaymentError(UNAVAILABLE_MESSAGE, code="idempotency")

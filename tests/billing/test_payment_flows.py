@@ -263,6 +263,30 @@ def test_two_first_payments_at_once_make_one_stripe_customer(sandbox, user):
     assert results[0].stripe_customer_id == results[1].stripe_customer_id == again.stripe_customer_id
 
 
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_concurrent_first_payments_make_one_stripe_customer(sandbox, user):
+    barrier = threading.Barrier(4)
+    customer_ids = []
+
+    def first_payment():
+        try:
+            barrier.wait(timeout=10)
+            customer_ids.append(services.customer_get_or_create(user=user).stripe_customer_id)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=first_payment) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert len(customer_ids) == 4
+    assert len(set(customer_ids)) == 1
+    assert Customer.objects.get(user=user).stripe_customer_id == customer_ids[0]
+
+
 def test_stripe_unreachable_shows_a_clear_message_and_nothing_is_paid(sandbox, signed_in, invoice, settings):
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     with sandbox.unreachable():

@@ -57,6 +57,8 @@ def test_creates_refuse_to_run_without_an_idempotency_key():
             "confirm this payment",
         ),
         (stripe.APIError("boom", http_status=500), "stripe_error", True, "unavailable right now"),
+        (stripe.IdempotencyError("in flight", http_status=409), "in_progress", True, "already being set up"),
+        (stripe.IdempotencyError("other params", http_status=400), "idempotency", False, "unavailable right now"),
     ],
 )
 def test_every_stripe_error_becomes_a_clear_payment_error_and_a_log_line(error, code, retryable, message, caplog):
