@@ -33,6 +33,11 @@ run: seed
 test: install
 	$(PY) -m pytest $(PYTEST_ARGS)
 
+## make sandbox: the offline Stripe sandbox alone on http://127.0.0.1:$(SANDBOX_PORT) (make run starts it for you).
+SANDBOX_PORT ?= 12111
+sandbox: install
+	$(PY) manage.py stripe_sandbox --port $(SANDBOX_PORT)
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -66,3 +66,36 @@ def pytest_collection_modifyitems(config, items):
             kwargs = dict(marker.kwargs) if marker is not None else {}
             kwargs.update(transaction=True, serialized_rollback=True)
             item.add_marker(pytest.mark.django_db(**kwargs))
+
+
+# --- The offline Stripe sandbox (billing/sandbox) -------------------------------------------------
+# One sandbox per test process (each xdist worker has its own, on its own free port), wiped before
+# every test that asks for it. Webhooks are not sent anywhere unless a test says where: tests deliver
+# events themselves with `stripe_sandbox.deliver_events(client)`.
+@pytest.fixture(scope="session")
+def stripe_sandbox_server():
+    from django.conf import settings
+
+    from billing.sandbox.runner import SandboxServer
+
+    server = SandboxServer(webhook_secret=settings.STRIPE_WEBHOOK_SECRET or "whsec_test_sandbox").start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def stripe_sandbox(stripe_sandbox_server, settings, monkeypatch):
+    import stripe
+
+    from billing.sandbox.testing import StripeSandbox
+
+    # The module-wide stripe settings too, in case a client was configured before settings changed.
+    monkeypatch.setattr(stripe, "api_base", stripe_sandbox_server.url)
+    monkeypatch.setattr(stripe, "api_key", "sk_test_sandbox")
+    settings.STRIPE_API_BASE = stripe_sandbox_server.url
+    settings.STRIPE_SECRET_KEY = "sk_test_sandbox"  # noqa: S105 - the sandbox accepts any sk_ key
+    settings.STRIPE_WEBHOOK_SECRET = stripe_sandbox_server.sandbox.webhook_secret
+    sandbox = StripeSandbox(stripe_sandbox_server, webhook_secret=settings.STRIPE_WEBHOOK_SECRET)
+    sandbox.reset()
+    yield sandbox
+    sandbox.http.close()

@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ShopConfig(AppConfig):
     name = "shop"
     verbose_name = "Shop"
+
+    def ready(self):
+        from shop import signals  # noqa: F401  (connects the sign-in receiver)

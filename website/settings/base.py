@@ -82,6 +82,7 @@ TEMPLATES = [
                 "wagtail.contrib.settings.context_processors.settings",
                 "social_django.context_processors.backends",
                 "website.context_processors.site_chrome",
+                "shop.context_processors.cart",
             ],
         },
     },
@@ -257,6 +258,12 @@ LOGGING = {
 }
 
 # --- Shop ---------------------------------------------------------------------------------------
+SHOP_DEFAULT_CURRENCY = "USD"
+# The most units of one product a cart line may hold.
+SHOP_MAX_QUANTITY_PER_LINE = 10
+SHOP_PAGE_SIZE = 24
+# At or below this many units available a product shows "Only N left".
+SHOP_LOW_STOCK_THRESHOLD = 5
 
 # --- Billing ------------------------------------------------------------------------------------
 # The API version stripe==16.1.0 was generated against; upgrading the library means re-testing this.

@@ -1,0 +1,63 @@
+import factory
+import wagtail_factories
+from django.utils.text import slugify
+from wagtail.models import Site
+
+from shop.models import Cart, LineItem, ProductPage, ShopIndexPage
+
+# Re-exported so tests build images from the shop's factories module like everything else.
+ImageFactory = wagtail_factories.ImageFactory
+
+
+class ShopIndexPageFactory(wagtail_factories.PageFactory):
+    """Build with parent=home_page; it lives at /shop/."""
+
+    class Meta:
+        model = ShopIndexPage
+
+    title = "Shop"
+    slug = "shop"
+    intro = "<p>Things we make and sell.</p>"
+
+
+class ProductPageFactory(wagtail_factories.PageFactory):
+    """Build with parent=<ShopIndexPage>."""
+
+    class Meta:
+        model = ProductPage
+
+    title = factory.Sequence(lambda n: f"Product {n}")
+    slug = factory.LazyAttribute(lambda page: slugify(page.title))
+    sku = factory.Sequence(lambda n: f"SKU-{n:05d}")
+    summary = factory.Faker("sentence", nb_words=8)
+    body = "<p>Made to last.</p>"
+    price_amount = 1250
+    price_currency = "USD"
+    stock_on_hand = 20
+    image = None
+
+
+class CartFactory(factory.django.DjangoModelFactory):
+    """An anonymous cart unless user= is given."""
+
+    class Meta:
+        model = Cart
+
+    user = None
+
+
+def default_shop_index() -> ShopIndexPage:
+    """The shop index under the default site's home page, made on first use."""
+    existing = ShopIndexPage.objects.first()
+    if existing is not None:
+        return existing
+    return ShopIndexPageFactory(parent=Site.objects.get(is_default_site=True).root_page)
+
+
+class LineItemFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = LineItem
+
+    cart = factory.SubFactory(CartFactory)
+    product = factory.LazyFunction(lambda: ProductPageFactory(parent=default_shop_index()))
+    quantity = 1

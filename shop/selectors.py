@@ -1,0 +1,179 @@
+"""Reads that combine several models: the catalogue listing, the visitor's cart and its summary."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.contrib.sessions.backends.base import SessionBase
+from django.core.paginator import Page as PaginatorPage
+from django.core.paginator import Paginator
+
+from shop.money import format_money
+from shop.querysets import DEFAULT_PRODUCT_SORT, PRODUCT_SORTS
+
+# The anonymous cart's id lives in the session data, which survives login's cycle_key().
+CART_SESSION_KEY = "shop_cart_id"
+SEARCH_QUERY_MAX_LENGTH = 100
+
+
+@dataclass
+class ProductListing:
+    page: PaginatorPage
+    query: str
+    sort: str
+    sort_choices: list[tuple[str, str]]
+
+    @property
+    def products(self):
+        return self.page.object_list
+
+
+def product_listing(*, index_page, params: Mapping[str, str]) -> ProductListing:
+    """The live products under `index_page`, filtered by ?q=, ordered by ?sort=, one page of ?page=.
+
+    Unknown sorts fall back to the default and bad page numbers to the first or last page: a listing URL never
+    errors. The number of queries does not depend on how many products are shown.
+    """
+    from shop.models import ProductPage
+
+    query = (params.get("q") or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
+    sort = params.get("sort") or DEFAULT_PRODUCT_SORT
+    if sort not in PRODUCT_SORTS:
+        sort = DEFAULT_PRODUCT_SORT
+
+    products = ProductPage.objects.child_of(index_page).for_listing()
+    if query:
+        # Wagtail search narrows the set; our own ordering, annotations and prefetches then apply as usual.
+        matching_ids = [
+            product.pk
+            for product in ProductPage.objects.child_of(index_page).live().search(query, order_by_relevance=False)
+        ]
+        products = products.filter(pk__in=matching_ids)
+    products = products.sorted_by(sort)
+
+    paginator = Paginator(products, settings.SHOP_PAGE_SIZE)
+    page = paginator.get_page(params.get("page"))
+    return ProductListing(
+        page=page,
+        query=query,
+        sort=sort,
+        sort_choices=[(key, label) for key, (label, _ordering) in PRODUCT_SORTS.items()],
+    )
+
+
+def cart_find(*, user, session: SessionBase):
+    """The visitor's cart, or None. Never creates one."""
+    from shop.models import Cart
+
+    if user is not None and user.is_authenticated:
+        return Cart.objects.filter(user=user).first()
+    cart_id = session.get(CART_SESSION_KEY)
+    if not isinstance(cart_id, int):
+        return None
+    return Cart.objects.anonymous().filter(pk=cart_id).first()
+
+
+def cart_item_count(*, user, session: SessionBase) -> int | None:
+    """Units in the visitor's cart for the header, in at most one query; None when the visitor has no cart yet."""
+    from shop.models import LineItem
+
+    if user is not None and user.is_authenticated:
+        return LineItem.objects.filter(cart__user=user).item_count()
+    cart_id = session.get(CART_SESSION_KEY)
+    if not isinstance(cart_id, int):
+        return None
+    return LineItem.objects.filter(cart_id=cart_id, cart__user__isnull=True).item_count()
+
+
+@dataclass
+class CartLineView:
+    line: object
+    available_quantity: int
+    max_quantity: int
+
+    @property
+    def problem(self) -> str:
+        """Why this line cannot be bought as it stands, or "" when it can."""
+        product = self.line.product
+        if not product.live:
+            return "No longer on sale: remove it to continue."
+        if self.available_quantity <= 0:
+            return "Sold out: remove it to continue."
+        if self.line.quantity > self.available_quantity:
+            return f"Only {self.available_quantity} available now: lower the quantity to continue."
+        return ""
+
+
+@dataclass
+class CartSummary:
+    cart: object | None
+    lines: list[CartLineView] = field(default_factory=list)
+
+    @property
+    def item_count(self) -> int:
+        return sum(view.line.quantity for view in self.lines)
+
+    @property
+    def currencies(self) -> list[str]:
+        return sorted({view.line.currency for view in self.lines})
+
+    @property
+    def currency(self) -> str | None:
+        """The cart's one currency; None when empty or (after an editor changed a price's currency) mixed."""
+        currencies = self.currencies
+        return currencies[0] if len(currencies) == 1 else None
+
+    @property
+    def subtotal_amount(self) -> int | None:
+        """Sum of line totals in minor units; None when the lines are in more than one currency."""
+        if self.currency is None:
+            return 0 if not self.lines else None
+        return sum(view.line.total_amount for view in self.lines)
+
+    @property
+    def subtotal_display(self) -> str:
+        if self.subtotal_amount is None or self.currency is None:
+            return ""
+        return format_money(self.subtotal_amount, self.currency)
+
+    @property
+    def has_problems(self) -> bool:
+        return (self.currency is None and bool(self.lines)) or any(view.problem for view in self.lines)
+
+    def as_json(self) -> dict:
+        return {
+            "item_count": self.item_count,
+            "currency": self.currency,
+            "subtotal": self.subtotal_amount,
+            "subtotal_display": self.subtotal_display,
+            "lines": [
+                {
+                    "id": view.line.pk,
+                    "product": view.line.product_id,
+                    "sku": view.line.product.sku,
+                    "title": view.line.product.title,
+                    "quantity": view.line.quantity,
+                    "unit_price": view.line.unit_price_amount,
+                    "total": view.line.total_amount,
+                    "currency": view.line.currency,
+                    "total_display": view.line.total_display,
+                    "available": view.available_quantity,
+                    "problem": view.problem,
+                }
+                for view in self.lines
+            ],
+        }
+
+
+def cart_summary(cart) -> CartSummary:
+    """The cart's lines with current prices and availability, in a fixed number of queries."""
+    if cart is None:
+        return CartSummary(cart=None)
+    cap = settings.SHOP_MAX_QUANTITY_PER_LINE
+    views = []
+    for line in cart.lines.with_products():
+        available = line.product.available_quantity
+        views.append(CartLineView(line=line, available_quantity=available, max_quantity=max(min(cap, available), 1)))
+    return CartSummary(cart=cart, lines=views)

@@ -1,0 +1,88 @@
+"""The number of SQL queries a page costs must not grow with the number of products or lines."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from shop.factories import CartFactory, ImageFactory, LineItemFactory
+from shop.selectors import CART_SESSION_KEY
+
+pytestmark = pytest.mark.django_db
+
+
+def _queries_for(client, url):
+    client.get(url)  # first request generates renditions and warms per-process caches
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(queries)
+
+
+def _stock_shop(make_product, count):
+    for _ in range(count):
+        product = make_product(image=ImageFactory())
+        product.title = f"Item {product.pk}"
+        product.stock_on_hand = product.pk % 7
+        product.save()
+
+
+@pytest.mark.parametrize("url", ["/shop/", "/shop/?sort=-price", "/shop/?q=item"])
+def test_listing_costs_the_same_queries_for_3_and_24_products(client, make_product, url):
+    _stock_shop(make_product, 3)
+    few = _queries_for(client, url)
+
+    _stock_shop(make_product, 21)
+    many = _queries_for(client, url)
+
+    assert few == many
+
+
+def test_listing_costs_the_same_queries_for_a_full_page_as_for_a_small_one(client, make_product):
+    _stock_shop(make_product, 3)
+    few = _queries_for(client, "/shop/")
+
+    _stock_shop(make_product, 27)
+    many = _queries_for(client, "/shop/")
+
+    assert few == many
+
+
+def test_cart_page_costs_the_same_queries_for_1_and_12_lines(client, make_product):
+    cart = CartFactory()
+    session = client.session
+    session[CART_SESSION_KEY] = cart.pk
+    session.save()
+    LineItemFactory(cart=cart, product=make_product(image=ImageFactory()), quantity=1)
+    few = _queries_for(client, "/cart/")
+
+    for _ in range(11):
+        LineItemFactory(cart=cart, product=make_product(image=ImageFactory()), quantity=2)
+    many = _queries_for(client, "/cart/")
+
+    assert few == many
+
+
+def test_header_item_count_costs_one_query_and_creates_no_cart(rf, user, product):
+    from django.contrib.sessions.backends.db import SessionStore
+
+    from shop.context_processors import cart
+    from shop.models import Cart
+
+    LineItemFactory(cart=CartFactory(user=user), product=product, quantity=4)
+    request = rf.get("/")
+    request.session = SessionStore()
+    request.user = user
+
+    with CaptureQueriesContext(connection) as queries:
+        context = cart(request)
+
+    assert context == {"cart_item_count": 4}
+    assert len(queries) == 1
+
+    from django.contrib.auth.models import AnonymousUser
+
+    request.user = AnonymousUser()
+    with CaptureQueriesContext(connection) as queries:
+        assert cart(request) == {"cart_item_count": None}
+    assert len(queries) == 0
+    assert Cart.objects.count() == 1
