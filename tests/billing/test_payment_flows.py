@@ -59,7 +59,6 @@ def test_new_card_checkout_then_webhook_pays_once_and_records_the_card(sandbox, 
     assert session["mode"] == "payment"
     assert session["amount_total"] == 2500
     assert session["metadata"]["charge_reference"] == str(charge.reference)
-    assert session["payment_intent_data"]["setup_future_usage"] == "off_session"
     assert session["customer"] == Customer.objects.get().stripe_customer_id
     assert "{CHECKOUT_SESSION_ID}" in session["success_url"]
 
@@ -71,7 +70,9 @@ def test_new_card_checkout_then_webhook_pays_once_and_records_the_card(sandbox, 
     invoice.refresh_from_db()
     assert charge.status == Charge.Status.SUCCEEDED
     assert charge.card_last4 == "4242"
-    assert charge.stripe_payment_intent_id
+    intent = stripe_client.retrieve_payment_intent(charge.stripe_payment_intent_id)
+    assert intent["setup_future_usage"] == "off_session"
+    assert intent["metadata"]["charge_reference"] == str(charge.reference)
     assert invoice.times_paid == 1
     # The card was saved for next time.
     assert [card.last4 for card in services.card_list(user=invoice.owner)] == ["4242"]
