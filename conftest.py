@@ -7,6 +7,27 @@ from website.factories import SuperuserFactory, UserFactory
 from website.models import HomePage
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """Leave the test database as the migrations made it, for the next `--reuse-db` run.
+
+    A transactional test ends by emptying every table; when one runs last, a reused database would
+    start the next session without its page tree, site and groups.
+    """
+    from django.db import connections
+
+    serialized = {
+        alias: connections[alias]._test_serialized_contents
+        for alias in connections
+        if hasattr(connections[alias], "_test_serialized_contents")
+    }
+    yield
+    with django_db_blocker.unblock():
+        for alias, contents in serialized.items():
+            if not Page.objects.using(alias).exists():
+                connections[alias].creation.deserialize_db_from_string(contents)
+
+
 @pytest.fixture
 def root_page(db):
     return Page.get_first_root_node()
