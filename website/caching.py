@@ -13,6 +13,7 @@ tokens) and the page row itself, which the serve view still loads, live and at i
 from __future__ import annotations
 
 import uuid
+from contextvars import ContextVar
 
 from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
@@ -23,7 +24,14 @@ ROUTE_TIMEOUT = 60 * 60
 SITE_TIMEOUT = 60 * 60
 
 
+# Read once per request (CachedSiteMiddleware) rather than once per cached lookup.
+_request_generation: ContextVar[str | None] = ContextVar("website_pages_generation", default=None)
+
+
 def pages_generation() -> str:
+    generation = _request_generation.get()
+    if generation is not None:
+        return generation
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex
@@ -35,7 +43,21 @@ def pages_generation() -> str:
 
 def invalidate_pages(**_signal_kwargs) -> None:
     """Forget every cached route, site, setting and fragment. A signal receiver as it stands."""
-    cache.set(GENERATION_KEY, uuid.uuid4().hex, None)
+    generation = uuid.uuid4().hex
+    cache.set(GENERATION_KEY, generation, None)
+    if _request_generation.get() is not None:
+        # A change made while serving a request: the rest of this request sees it too.
+        _request_generation.set(generation)
+
+
+def pin_generation_for_request():
+    """Read the generation once for the current request; returns a token for `unpin_generation`."""
+    _request_generation.set(None)
+    return _request_generation.set(pages_generation())
+
+
+def unpin_generation(token) -> None:
+    _request_generation.reset(token)
 
 
 def lazy_pages_generation():

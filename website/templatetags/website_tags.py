@@ -19,3 +19,56 @@ def parent_url(context, page) -> str:
             return "/" + parent_path[len(root_path) :]
     parent = page.get_parent()
     return parent.get_url(request=request) or "" if parent is not None else ""
+
+
+class ExpiringFragmentNode(template.Node):
+    def __init__(self, nodelist, name, vary_on, expires, max_seconds):
+        self.nodelist = nodelist
+        self.name = name
+        self.vary_on = vary_on
+        self.expires = expires
+        self.max_seconds = max_seconds
+
+    def render(self, context):
+        from django.core.cache import cache
+        from django.core.cache.utils import make_template_fragment_key
+        from django.utils import timezone
+
+        from website.caching import pages_generation
+
+        vary_on = [pages_generation(), *(variable.resolve(context) for variable in self.vary_on)]
+        cache_key = make_template_fragment_key(f"website:{self.name}", vary_on)
+        cached = cache.get(cache_key)
+        if cached is not None:
+            html, expires_at = cached
+            # The entry may outlive its moment by the cache's rounding; never serve it past that moment.
+            if expires_at is None or expires_at > timezone.now():
+                return html
+        html = self.nodelist.render(context)
+        # Resolved after rendering, so a lazy listing has been evaluated and knows its earliest expiry.
+        expires_at = self.expires.resolve(context) if self.expires is not None else None
+        seconds = self.max_seconds.resolve(context)
+        if expires_at is not None:
+            seconds = min(seconds, int((expires_at - timezone.now()).total_seconds()))
+        if seconds > 0:
+            cache.set(cache_key, (html, expires_at), seconds)
+        return html
+
+
+@register.tag
+def cache_until(parser, token):
+    """`{% cache_until name max_seconds expires vary_on... %}...{% endcache_until %}`: a fragment shared by every
+    visitor, kept at most `max_seconds` and never past `expires` (a datetime or None, read after the fragment has
+    rendered), and retired at once whenever the pages generation changes (publish, unpublish, move, delete, any
+    page save such as a payment recorded on a job listing).
+    """
+    bits = token.split_contents()
+    if len(bits) < 4:
+        raise template.TemplateSyntaxError(f"{bits[0]} takes a name, max_seconds and an expiry, then vary-on values")
+    nodelist = parser.parse(("endcache_until",))
+    parser.delete_first_token()
+    name = bits[1]
+    max_seconds = parser.compile_filter(bits[2])
+    expires = None if bits[3] == "None" else parser.compile_filter(bits[3])
+    vary_on = [parser.compile_filter(bit) for bit in bits[4:]]
+    return ExpiringFragmentNode(nodelist, name, vary_on, expires, max_seconds)
