@@ -24,20 +24,22 @@ ROUTE_TIMEOUT = 60 * 60
 SITE_TIMEOUT = 60 * 60
 
 
-# Read once per request (CachedSiteMiddleware) rather than once per cached lookup.
-_request_generation: ContextVar[str | None] = ContextVar("website_pages_generation", default=None)
+# Inside a request (PagesGenerationMiddleware) the generation is read from the cache once, on first use, and kept here.
+_request_generation: ContextVar[list | None] = ContextVar("website_pages_generation", default=None)
 
 
 def pages_generation() -> str:
-    generation = _request_generation.get()
-    if generation is not None:
-        return generation
+    memo = _request_generation.get()
+    if memo is not None and memo[0] is not None:
+        return memo[0]
     generation = cache.get(GENERATION_KEY)
     if generation is None:
         generation = uuid.uuid4().hex
         # add(), not set(): two processes starting at once agree on one generation.
         if not cache.add(GENERATION_KEY, generation, None):
             generation = cache.get(GENERATION_KEY) or generation
+    if memo is not None:
+        memo[0] = generation
     return generation
 
 
@@ -45,15 +47,18 @@ def invalidate_pages(**_signal_kwargs) -> None:
     """Forget every cached route, site, setting and fragment. A signal receiver as it stands."""
     generation = uuid.uuid4().hex
     cache.set(GENERATION_KEY, generation, None)
-    if _request_generation.get() is not None:
+    memo = _request_generation.get()
+    if memo is not None:
         # A change made while serving a request: the rest of this request sees it too.
-        _request_generation.set(generation)
+        memo[0] = generation
 
 
 def pin_generation_for_request():
-    """Read the generation once for the current request; returns a token for `unpin_generation`."""
-    _request_generation.set(None)
-    return _request_generation.set(pages_generation())
+    """Start remembering the generation for the current request (read lazily); returns a token for `unpin_generation`.
+
+    Touches neither the cache nor the database, so a request that needs neither (a health check) never waits on them.
+    """
+    return _request_generation.set([None])
 
 
 def unpin_generation(token) -> None:

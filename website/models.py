@@ -37,6 +37,14 @@ class SiteBranding(BaseSiteSetting):
         verbose_name = "site branding"
 
     @classmethod
+    def for_request(cls, request):
+        """Finds the request's Site through the cache first (website.caching), so the header costs no query."""
+        from website.caching import site_for_request
+
+        site_for_request(request)
+        return super().for_request(request)
+
+    @classmethod
     def for_site(cls, site):
         """From the cache (every page's header and footer read it); saving the branding replaces the cache key."""
         from django.core.cache import cache

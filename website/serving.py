@@ -15,7 +15,8 @@ from dataclasses import dataclass
 
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
-from django.db import connections
+from django.db import connections, router
+from django.db.models.expressions import Col
 from django.http import Http404, HttpResponse
 from wagtail import hooks
 from wagtail.models import Page
@@ -24,7 +25,7 @@ from wagtail.wagtail_hooks import check_view_restrictions
 
 from website.caching import ROUTE_TIMEOUT, key, pages_generation, site_for_request
 
-# The serve query per page model, prepared once per database connection: building it through the ORM (and mapping
+# The serve query per page model, prepared once per database: building it through the ORM (and mapping
 # its columns to fields) costs several times what running it does. Stand-in values for the page's id and URL are
 # swapped for the real ones on every request.
 _ID_STANDIN = -987_654_321
@@ -51,36 +52,56 @@ def _is_standin_id(value) -> bool:
     return type(value) is int and value == _ID_STANDIN
 
 
-def _prepare(model, queryset) -> PreparedServeQuery | None:
-    standin = queryset.filter(pk=_ID_STANDIN, live=True, url_path=_URL_STANDIN)
+def _prepare(model, database: str) -> PreparedServeQuery | None:
+    standin = _serve_queryset(model).using(database).filter(pk=_ID_STANDIN, live=True, url_path=_URL_STANDIN)
     sql, params = standin.query.sql_with_params()
     params = list(params)
     # A parameter computed in Python when the query was built (a datetime from timezone.now(), say) must be
-    # computed afresh for every request, so such a query is never reused.
+    # computed afresh for every request, so such a query is never reused: built twice, it would differ.
+    again = _serve_queryset(model).using(database).filter(pk=_ID_STANDIN, live=True, url_path=_URL_STANDIN)
     if (
-        sum(map(_is_standin_id, params)) != 1
+        again.query.sql_with_params() != (sql, tuple(params))
+        or sum(map(_is_standin_id, params)) != 1
         or params.count(_URL_STANDIN) != 1
         or any(isinstance(value, datetime.date | datetime.time) for value in params)
     ):
         return None
-    raw = model._default_manager.raw(sql, params).using(queryset.db)
-    init_names, init_positions, annotations = raw.resolve_model_init_order()
-    fields = [raw.model_fields.get(column) for column in raw.columns]
-    columns = [field.get_col(field.model._meta.db_table) if field else None for field in fields]
-    compiler = connections[queryset.db].ops.compiler("SQLCompiler")(raw.query, connections[queryset.db], queryset.db)
-    return PreparedServeQuery(sql, params, init_names, init_positions, annotations, compiler.get_converters(columns))
+    # Which selected column feeds which field (or annotation), read from the compiler without running the query.
+    compiler = standin.query.get_compiler(database)
+    compiler.setup_query()
+    expressions = [expression for expression, _sql, _alias in compiler.select]
+    position_of_field = {}
+    annotations = []
+    for position, (expression, _sql, alias) in enumerate(compiler.select):
+        if isinstance(expression, Col) and expression.target.model is not None:
+            position_of_field.setdefault(expression.target, position)
+        elif alias:
+            annotations.append((alias, position))
+    fields = model._meta.concrete_fields
+    if any(field not in position_of_field for field in fields):
+        return None
+    return PreparedServeQuery(
+        sql,
+        params,
+        [field.attname for field in fields],
+        [position_of_field[field] for field in fields],
+        annotations,
+        compiler.get_converters(expressions),
+    )
 
 
 def load_live_page(model, *, page_id: int, url_path: str):
     """The page of `model` with this id, if it is live and at `url_path`; None otherwise. One query."""
-    queryset = _serve_queryset(model)
-    connection = connections[queryset.db]
-    prepared_key = (model, queryset.db, id(connection))
+    database = router.db_for_read(model)
+    connection = connections[database]
+    # Per database, not per connection: a threaded server opens a connection per thread. The converters only use the
+    # connection for settings every connection to that database shares (its time zone).
+    prepared_key = (model, database)
     if prepared_key not in _prepared:
-        _prepared[prepared_key] = _prepare(model, queryset)
+        _prepared[prepared_key] = _prepare(model, database)
     prepared = _prepared[prepared_key]
     if prepared is None:
-        return queryset.filter(pk=page_id, live=True, url_path=url_path).first()
+        return _serve_queryset(model).using(database).filter(pk=page_id, live=True, url_path=url_path).first()
     params = [
         page_id if _is_standin_id(value) else url_path if value == _URL_STANDIN else value for value in prepared.params
     ]
@@ -95,7 +116,7 @@ def load_live_page(model, *, page_id: int, url_path: str):
         for converter in converters:
             value = converter(value, expression, connection)
         row[position] = value
-    page = model.from_db(queryset.db, prepared.init_names, [row[position] for position in prepared.init_positions])
+    page = model.from_db(database, prepared.init_names, [row[position] for position in prepared.init_positions])
     for name, position in prepared.annotations:
         setattr(page, name, row[position])
     return page

@@ -205,3 +205,44 @@ def test_unknown_path_is_404_and_not_cached_as_a_page(client, home_page):
 
 def test_breadcrumb_links_to_the_shop_without_loading_the_parent(client, mug):
     assert 'href="/shop/">Shop</a>' in client.get("/shop/mug/").content.decode()
+
+
+def test_prepared_serve_query_builds_the_same_page_as_the_orm(mug):
+    from shop.models import ProductPage
+    from website.serving import load_live_page
+
+    mug.save_revision().publish()
+    loaded = load_live_page(ProductPage, page_id=mug.pk, url_path=mug.url_path)
+    expected = ProductPage.get_serve_queryset().get(pk=mug.pk)
+
+    for field in ProductPage._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(expected, field.attname), field.attname
+    assert loaded.first_published_at.tzinfo is not None
+    assert loaded.available_quantity == expected.available_quantity == 20
+
+
+def test_prepared_serve_query_finds_nothing_for_a_draft_or_a_wrong_url(mug):
+    from shop.models import ProductPage
+    from website.serving import load_live_page
+
+    assert load_live_page(ProductPage, page_id=mug.pk, url_path="/home/elsewhere/") is None
+    mug.unpublish()
+    assert load_live_page(ProductPage, page_id=mug.pk, url_path=mug.url_path) is None
+
+
+def test_serve_query_with_a_python_computed_time_is_not_reused(monkeypatch, mug):
+    from django.db.models import Q
+    from django.utils import timezone
+
+    from shop.models import ProductPage
+    from website import serving
+
+    monkeypatch.setattr(
+        ProductPage,
+        "get_serve_queryset",
+        classmethod(lambda cls: cls.objects.filter(Q(expire_at__isnull=True) | Q(expire_at__gt=timezone.now()))),
+    )
+    monkeypatch.setattr(serving, "_prepared", {})
+
+    assert serving.load_live_page(ProductPage, page_id=mug.pk, url_path=mug.url_path) == mug
+    assert serving._prepared[(ProductPage, "default")] is None
