@@ -420,11 +420,7 @@ def stock_holds_release_expired(*, now: datetime | None = None) -> int:
     Meant for the scheduler; safe to run at any time.
     """
     now = now or timezone.now()
-    due = (
-        Order.objects.pending()
-        .exclude(holds__expires_at__gt=now)
-        .values_list("pk", flat=True)
-    )
+    due = Order.objects.pending().exclude(holds__expires_at__gt=now).values_list("pk", flat=True)
     expired = 0
     for order_id in list(due):
         order = order_release(order_id=order_id, status=Order.Status.EXPIRED)

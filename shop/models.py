@@ -309,6 +309,7 @@ class Order(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"], name="shop_order_user_created")]
         constraints = [models.CheckConstraint(condition=Q(total_amount__gt=0), name="shop_order_total_positive")]
+        permissions = [("refund_order", "Can refund orders")]
 
     def __str__(self):
         return f"Order {self.number}"
@@ -381,7 +382,7 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quantity} × {self.title}"
+        return f"{self.quantity} of {self.title}"
 
     @property
     def total_amount(self) -> int:

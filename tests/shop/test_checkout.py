@@ -37,7 +37,11 @@ def make_order(user, product, *, quantity=1, status=Order.Status.PENDING, hold_m
         status=status,
     )
     OrderLine.objects.create(
-        order=order, product=product, title=product.title, sku=product.sku, unit_price_amount=product.price_amount,
+        order=order,
+        product=product,
+        title=product.title,
+        sku=product.sku,
+        unit_price_amount=product.price_amount,
         quantity=quantity,
     )
     if hold_minutes is not None:
@@ -94,9 +98,8 @@ def test_less_stock_than_the_cart_wants_lowers_the_line_and_stops_checkout(signe
 
     response = signed_in.post("/cart/checkout/", follow=True)
 
-    assert (
-        "Only 3 of Stoneware mug can be bought now, so we lowered it in your cart from 5 to 3."
-        in messages_of(response)
+    assert "Only 3 of Stoneware mug can be bought now, so we lowered it in your cart from 5 to 3." in messages_of(
+        response
     )
     assert LineItem.objects.get().quantity == 3
     assert not Order.objects.exists()
@@ -293,4 +296,3 @@ def test_order_can_be_paid_only_by_its_owner_while_pending(user, other_user, pro
     assert not order.can_be_paid_by(other_user)
     order.status = Order.Status.EXPIRED
     assert not order.can_be_paid_by(user)
-

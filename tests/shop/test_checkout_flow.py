@@ -104,9 +104,7 @@ def test_the_return_page_alone_fulfils_once_and_the_late_webhook_changes_nothing
     assert len(mail.outbox) == 1
 
 
-def test_session_expiry_releases_the_hold_expires_the_order_and_keeps_the_cart(
-    stripe_sandbox, signed_in, product
-):
+def test_session_expiry_releases_the_hold_expires_the_order_and_keeps_the_cart(stripe_sandbox, signed_in, product):
     add(signed_in, product, 4)
     checkout(signed_in)
     order = Order.objects.get()

@@ -18,9 +18,7 @@ GITHUB_EMAILS_URL = "https://api.github.com/user/emails"
 def mock_github(rsps):
     rsps.add(responses.POST, GITHUB_TOKEN_URL, json={"access_token": "gho_token", "token_type": "bearer"})
     rsps.add(responses.GET, GITHUB_USER_URL, json={"id": 9001, "login": "octocat", "name": "Mona", "email": ""})
-    rsps.add(
-        responses.GET, GITHUB_EMAILS_URL, json=[{"email": "mona@example.com", "primary": True, "verified": True}]
-    )
+    rsps.add(responses.GET, GITHUB_EMAILS_URL, json=[{"email": "mona@example.com", "primary": True, "verified": True}])
 
 
 def test_anonymous_cart_signs_in_with_github_comes_back_merged_and_checks_out(client, product, stripe_sandbox):
