@@ -18,7 +18,7 @@ from billing.tokens import payment_url
 from shop import checkout, services
 from shop.forms import AddToCartForm, UpdateLineForm
 from shop.models import Order
-from shop.selectors import cart_find, cart_summary
+from shop.selectors import cart_find, cart_summary, pending_order_for
 
 MAX_LINE_ID = 2**63 - 1
 
@@ -65,7 +65,12 @@ def cart_detail(request):
     summary = cart_summary(cart_find(user=request.user, session=request.session))
     if _wants_json(request):
         return JsonResponse({"ok": True, "cart": summary.as_json()})
-    return render(request, "shop/cart.html", {"summary": summary, "update_form": UpdateLineForm()})
+    context = {
+        "summary": summary,
+        "update_form": UpdateLineForm(),
+        "pending_order": pending_order_for(user=request.user),
+    }
+    return render(request, "shop/cart.html", context)
 
 
 @require_POST

@@ -296,3 +296,29 @@ def test_order_can_be_paid_only_by_its_owner_while_pending(user, other_user, pro
     assert not order.can_be_paid_by(other_user)
     order.status = Order.Status.EXPIRED
     assert not order.can_be_paid_by(user)
+
+
+def test_the_buyers_own_hold_does_not_make_their_cart_look_sold_out(signed_in, user, make_product):
+    vase = make_product(title="Glass vase", sku="VASE-2", price_amount=3000, stock_on_hand=1)
+    cart = CartFactory(user=user)
+    LineItemFactory(cart=cart, product=vase, quantity=1, price_seen_amount=3000)
+    order = checkout.order_create_from_cart(user=user, cart=cart).order
+
+    html = signed_in.get("/cart/").content.decode()
+
+    assert "Sold out" not in html
+    assert f"Order {order.number}" in html
+    assert "waiting for payment" in html
+    # Everyone else sees it held.
+    assert ProductPage.objects.with_availability().get(pk=vase.pk).available_quantity == 0
+
+
+def test_an_unpaid_order_can_be_retried_from_the_cart_with_the_same_hold(signed_in, user, product, stripe_sandbox):
+    add(signed_in, product, 1)
+    first = signed_in.post("/cart/checkout/")
+    # The buyer used the browser's back button instead of Checkout's cancel link, and checks out again.
+    again = signed_in.post("/cart/checkout/")
+
+    assert again.status_code == 303
+    assert again["Location"] == first["Location"]
+    assert StockHold.objects.count() == 1

@@ -235,3 +235,57 @@ def test_checking_out_a_changed_cart_replaces_the_earlier_pending_order(stripe_s
 def test_cart_line_added_by_service_records_the_price_seen(session, product):
     line = cart_add_item(user=None, session=session, product_id=product.pk, quantity=1)
     assert line.price_seen_amount == 1800
+
+
+def test_an_automatic_refund_stripe_refuses_for_now_waits_and_the_retry_service_makes_it(
+    stripe_sandbox, signed_in, make_product, django_capture_on_commit_callbacks
+):
+    from shop import checkout as checkout_services
+
+    vase = make_product(title="Glass vase", sku="VASE-3", price_amount=3000, stock_on_hand=1)
+    add(signed_in, vase, 1)
+    checkout(signed_in)
+    order = Order.objects.get()
+    charge = pending_charge(order)
+    StockHold.objects.update(expires_at=order.created_at)
+    ProductPage.objects.filter(pk=vase.pk).update(stock_on_hand=0)
+    stripe_sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    with django_capture_on_commit_callbacks(execute=False):  # the refund after commit is run by hand below
+        stripe_sandbox.deliver_events(signed_in)
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUND_PENDING
+    assert "We are refunding this order in full." in signed_in.get(f"/orders/{order.pk}/").content.decode()
+
+    with stripe_sandbox.unreachable():
+        checkout_services.order_refund_unfulfillable(order_id=order.pk)
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUND_PENDING
+
+    with django_capture_on_commit_callbacks(execute=True):
+        assert checkout_services.orders_retry_pending_refunds() == 1
+    order.refresh_from_db()
+    assert order.status == Order.Status.REFUNDED
+    assert Charge.objects.for_object(order).get().status == Charge.Status.REFUNDED
+    assert checkout_services.orders_retry_pending_refunds() == 0
+
+
+def test_a_dispute_on_a_paid_order_marks_it_disputed(
+    stripe_sandbox, signed_in, product, django_capture_on_commit_callbacks
+):
+    from billing import services as billing_services
+
+    add(signed_in, product, 1)
+    checkout(signed_in)
+    order = Order.objects.get()
+    charge = pending_charge(order)
+    stripe_sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        stripe_sandbox.deliver_events(signed_in)
+    charge.refresh_from_db()
+
+    billing_services.charge_apply_dispute(
+        dispute={"id": "dp_1", "charge": charge.stripe_charge_id, "payment_intent": charge.stripe_payment_intent_id}
+    )
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.DISPUTED
