@@ -1,8 +1,8 @@
 """Checkout: the cart becomes the user's order, its stock is held while they pay through billing, and billing's
 hooks turn the payment (or its absence) into a sale, a release or a refund.
 
-Locks, always in this order so no two paths can deadlock: the cart row, then product rows in ascending id,
-then the order row. Billing's hooks arrive holding the charge row, which no checkout path takes. Stripe is
+Locks, always in this order so no two paths can deadlock: the cart row (and its lines), then product rows in
+ascending id, then order rows. Billing's hooks arrive holding the charge row, which no checkout path takes. Stripe is
 only called (through billing) outside any transaction: the order and its holds are committed first.
 On SQLite `select_for_update` does nothing, but the IMMEDIATE transaction mode serialises writers instead.
 """
@@ -287,6 +287,8 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
     """
     order = Order.objects.get(pk=order_id)
     lines = list(order.lines.all())
+    # The buyer's cart first (it is deleted below), as checkout locks it first: the same order, no deadlock.
+    list(Cart.objects.select_for_update().filter(user_id=order.user_id))
     products = _lock_products(line.product_id for line in lines if line.product_id)
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in (Order.Status.PENDING, Order.Status.EXPIRED, Order.Status.CANCELED):

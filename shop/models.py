@@ -336,7 +336,10 @@ class Order(models.Model):
         return f"Order {self.number}"
 
     def can_be_paid_by(self, user) -> bool:
-        return self.is_pending and user is not None and user.is_authenticated and user.pk == self.user_id
+        """Only its buyer, only while pending and its stock is still held (else checkout must start again)."""
+        if not (self.is_pending and user is not None and user.is_authenticated and user.pk == self.user_id):
+            return False
+        return self.holds.live().exists()
 
     def payment_success_url(self) -> str:
         return self.get_absolute_url()

@@ -298,6 +298,12 @@ def test_order_can_be_paid_only_by_its_owner_while_pending(user, other_user, pro
     assert not order.can_be_paid_by(user)
 
 
+def test_a_pending_order_whose_hold_ran_out_can_no_longer_be_paid(user, product):
+    order = make_order(user, product, hold_minutes=-1)
+
+    assert not order.can_be_paid_by(user)
+
+
 def test_the_buyers_own_hold_does_not_make_their_cart_look_sold_out(signed_in, user, make_product):
     vase = make_product(title="Glass vase", sku="VASE-2", price_amount=3000, stock_on_hand=1)
     cart = CartFactory(user=user)
