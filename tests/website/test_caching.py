@@ -246,3 +246,15 @@ def test_serve_query_with_a_python_computed_time_is_not_reused(monkeypatch, mug)
 
     assert serving.load_live_page(ProductPage, page_id=mug.pk, url_path=mug.url_path) == mug
     assert serving._prepared[(ProductPage, "default")] is None
+
+
+def test_an_order_saved_retires_the_cached_listing(client, mug, user):
+    from shop.models import Order, ProductPage
+
+    _warm(client, "/shop/")
+    ProductPage.objects.filter(pk=mug.pk).update(stock_on_hand=0)  # what payment does: no page signal
+    assert "Sold out" not in client.get("/shop/").content.decode()
+
+    Order.objects.create(number="T-1", user=user, currency="USD", total_amount=1800)
+
+    assert "Sold out" in client.get("/shop/").content.decode()
