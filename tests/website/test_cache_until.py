@@ -67,3 +67,23 @@ def test_fragments_vary_on_the_given_values():
 
         assert _render(["b"], None, key="page=2") == "b;"
         assert _render(["c"], None, key="page=1") == "a;"
+
+
+def test_earliest_expiry_among_rows_bounds_the_fragment():
+    template = Template(
+        '{% load website_tags %}{% cache_until rows 600 rows|earliest:"ends" %}'
+        "{% for row in rows %}{{ row.name }};{% endfor %}{% endcache_until %}"
+    )
+
+    class Row:
+        def __init__(self, name, ends):
+            self.name, self.ends = name, ends
+
+    with time_machine.travel(NOW, tick=False) as traveller:
+        rows = [Row("late", NOW + timedelta(days=3)), Row("soon", NOW + timedelta(seconds=90)), Row("open", None)]
+        assert template.render(Context({"rows": rows})) == "late;soon;open;"
+        assert template.render(Context({"rows": rows[:1]})) == "late;soon;open;"
+
+        traveller.shift(timedelta(seconds=90))
+
+        assert template.render(Context({"rows": rows[:1]})) == "late;"

@@ -72,3 +72,10 @@ def cache_until(parser, token):
     expires = None if bits[3] == "None" else parser.compile_filter(bits[3])
     vary_on = [parser.compile_filter(bit) for bit in bits[4:]]
     return ExpiringFragmentNode(nodelist, name, vary_on, expires, max_seconds)
+
+
+@register.filter
+def earliest(items, attribute: str):
+    """The earliest non-empty `attribute` among `items` (None when there is none): a listing's first expiry."""
+    values = [value for value in (getattr(item, attribute, None) for item in items or ()) if value is not None]
+    return min(values) if values else None
