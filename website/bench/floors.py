@@ -9,7 +9,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import connection
 from django.http import Http404, HttpResponse
-from django.middleware.csrf import get_token
 from django.template.loader import render_to_string
 
 from shop.money import format_money
@@ -38,9 +37,12 @@ def _availability(stock: int) -> tuple[str, str]:
 
 
 def _render(request, template: str, context: dict) -> HttpResponse:
-    context.setdefault("path", request.get_full_path())
-    context.setdefault("cart_item_count", None)
-    return HttpResponse(render_to_string(template, context))
+    """Through the site's own base.html and context processors (the per-visitor header: cart count, sign-in state,
+    messages, CSRF token), with the site branding taken from the floor's query rather than the settings lookup."""
+    context["settings"] = {
+        "website": {"SiteBranding": {"site_name": context.pop("site_name"), "footer_text": context.pop("footer_text")}}
+    }
+    return HttpResponse(render_to_string(template, context, request=request))
 
 
 BRANDING_ANYWHERE = (
@@ -130,7 +132,6 @@ def product(request, slug: str):
         {
             "row": row,
             "title": row["title"],
-            "csrf_token": get_token(request),
             "site_name": row["site_name"],
             "footer_text": row["footer_text"],
         },
@@ -157,7 +158,7 @@ def cart(request):
         row["price"] = format_money(row["price_amount"], row["price_currency"])
         row["total"] = format_money(row["price_amount"] * row["quantity"], row["price_currency"])
         row["max_quantity"] = max(min(settings.SHOP_MAX_QUANTITY_PER_LINE, row["stock_on_hand"]), 1)
-    count = sum(row["quantity"] for row in rows)
+    item_count = sum(row["quantity"] for row in rows)
     subtotal = format_money(sum(row["price_amount"] * row["quantity"] for row in rows), rows[0]["price_currency"])
     return _render(
         request,
@@ -165,9 +166,8 @@ def cart(request):
         {
             "rows": rows,
             "title": "Your cart",
-            "cart_item_count": count,
             "subtotal": subtotal,
-            "csrf_token": get_token(request),
+            "item_count": item_count,
             "site_name": rows[0]["site_name"],
             "footer_text": rows[0]["footer_text"],
         },
