@@ -34,9 +34,13 @@ def empty_cache():
     database rows were rolled back (website.caching)."""
     from django.core.cache import cache
 
+    from website.caching import forget_local
+
     cache.clear()
+    forget_local()
     yield
     cache.clear()
+    forget_local()
 
 
 @pytest.fixture

@@ -70,6 +70,44 @@ def lazy_pages_generation():
     return SimpleLazyObject(pages_generation)
 
 
+# Entries keyed on the generation, also kept in this process as read: the generation (read from the shared cache
+# once per request) is what decides freshness, so a local copy under the same key is exactly as fresh and spares
+# unpickling a Site or a settings row on every request. Bounded; cleared whole when full.
+_LOCAL_LIMIT = 2048
+_local: dict[str, object] = {}
+_MISSING = object()
+
+
+def cached(cache_key: str, compute, timeout: int):
+    """The value under `cache_key` (which must include the pages generation), computing and storing it on a miss."""
+    value = _local.get(cache_key, _MISSING)
+    if value is not _MISSING:
+        return value
+    value = cache.get(cache_key, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(cache_key, value, timeout)
+    if len(_local) >= _LOCAL_LIMIT:
+        _local.clear()
+    _local[cache_key] = value
+    return value
+
+
+def local_copy(cache_key: str):
+    return _local.get(cache_key)
+
+
+def remember_locally(cache_key: str, value) -> None:
+    if len(_local) >= _LOCAL_LIMIT:
+        _local.clear()
+    _local[cache_key] = value
+
+
+def forget_local() -> None:
+    """Drop this process's copies (tests that empty the shared cache call it too)."""
+    _local.clear()
+
+
 def key(*parts) -> str:
     return ":".join(["website", *(str(part) for part in parts)])
 
@@ -83,13 +121,10 @@ def site_for_request(request):
         return request._wagtail_site
     hostname = split_domain_port(request._get_raw_host())[0]
     port = request.get_port()
-    site_key = key("site", pages_generation(), hostname, port)
-    cached = cache.get(site_key)
-    if cached is None:
-        site = Site._find_for_request(request)
-        # The site (or None, stored as 0) together with its root page, so URLs need no query either.
-        cache.set(site_key, site or 0, SITE_TIMEOUT)
-    else:
-        site = cached or None
+    # The site (or None, stored as 0) together with its root page, so URLs need no query either.
+    site = cached(
+        key("site", pages_generation(), hostname, port), lambda: Site._find_for_request(request) or 0, SITE_TIMEOUT
+    )
+    site = site or None
     request._wagtail_site = site
     return site

@@ -47,15 +47,14 @@ class SiteBranding(BaseSiteSetting):
     @classmethod
     def for_site(cls, site):
         """From the cache (every page's header and footer read it); saving the branding replaces the cache key."""
-        from django.core.cache import cache
+        import copy
 
-        from website.caching import ROUTE_TIMEOUT, key, pages_generation
+        from website.caching import ROUTE_TIMEOUT, cached, key, pages_generation
 
         if site is None:
             return super().for_site(site)
-        cache_key = key("branding", pages_generation(), site.pk)
-        instance = cache.get(cache_key)
-        if instance is None:
-            instance = super().for_site(site)
-            cache.set(cache_key, instance, ROUTE_TIMEOUT)
-        return instance
+        instance = cached(
+            key("branding", pages_generation(), site.pk), lambda: super(SiteBranding, cls).for_site(site), ROUTE_TIMEOUT
+        )
+        # A copy per request: Wagtail hangs the request on the instance it returns.
+        return copy.copy(instance)

@@ -23,7 +23,7 @@ from wagtail.models import Page
 from wagtail.url_routing import RouteResult
 from wagtail.wagtail_hooks import check_view_restrictions
 
-from website.caching import ROUTE_TIMEOUT, key, pages_generation, site_for_request
+from website.caching import ROUTE_TIMEOUT, key, local_copy, pages_generation, remember_locally, site_for_request
 
 # The serve query per page model, prepared once per database: building it through the ORM (and mapping
 # its columns to fields) costs several times what running it does. Stand-in values for the page's id and URL are
@@ -122,9 +122,18 @@ def load_live_page(model, *, page_id: int, url_path: str):
     return page
 
 
+def _local_route(route_key: str):
+    entry = local_copy(route_key)
+    if entry is None:
+        entry = cache.get(route_key)
+        if entry is not None:
+            remember_locally(route_key, entry)
+    return entry
+
+
 def _cached_route(request, site, path: str):
     route_key = key("route", pages_generation(), site.pk, path)
-    entry = cache.get(route_key)
+    entry = _local_route(route_key)
     if entry is not None:
         page_id, content_type_id, restricted = entry
         model = ContentType.objects.get_for_id(content_type_id).model_class()
@@ -138,7 +147,9 @@ def _cached_route(request, site, path: str):
     page, args, kwargs = result
     if not args and not kwargs and page.alias_of_id is None and page.live:
         restricted = page.get_view_restrictions().exists()
-        cache.set(route_key, (page.pk, page.content_type_id, restricted), ROUTE_TIMEOUT)
+        entry = (page.pk, page.content_type_id, restricted)
+        cache.set(route_key, entry, ROUTE_TIMEOUT)
+        remember_locally(route_key, entry)
         return result, restricted
     return result, True
 

@@ -77,12 +77,14 @@ def product_list(request):
     rows = _rows(
         "SELECT p.title, p.url_path, pp.summary, pp.price_amount, pp.price_currency, pp.stock_on_hand, "
         "i.title AS index_title, si.intro, "
-        "(SELECT COUNT(*) FROM wagtailcore_page c WHERE c.path LIKE i.path || '%%' AND c.depth = i.depth + 1 "
+        "(SELECT COUNT(*) FROM wagtailcore_page c WHERE c.path > i.path AND c.path < i.path || 'ZZZZZ' "
+        "AND c.depth = i.depth + 1 "
         "AND c.live) AS total, "
         "(SELECT b.site_name FROM website_sitebranding b) AS site_name, "
         "(SELECT b.footer_text FROM website_sitebranding b) AS footer_text "
         "FROM wagtailcore_page i JOIN shop_shopindexpage si ON si.page_ptr_id = i.id "
-        "JOIN wagtailcore_page p ON p.path LIKE i.path || '%%' AND p.depth = i.depth + 1 AND p.live "
+        "JOIN wagtailcore_page p ON p.path > i.path AND p.path < i.path || 'ZZZZZ' "
+        "AND p.depth = i.depth + 1 AND p.live "
         "JOIN shop_productpage pp ON pp.page_ptr_id = p.id "
         "WHERE i.slug = %s AND i.url_path = %s "
         "ORDER BY p.first_published_at DESC, p.id DESC LIMIT %s",

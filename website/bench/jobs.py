@@ -93,7 +93,7 @@ def job_list(request):
         "WHERE cp.live AND c.paid_until > %s) AS total, "
         f"{BRANDING_ANYWHERE} "
         "FROM wagtailcore_page i JOIN jobs_jobindexpage ji ON ji.page_ptr_id = i.id "
-        "JOIN wagtailcore_page p ON p.depth = i.depth + 1 AND p.path > i.path AND p.path < i.path || 'ZZZZ' "
+        "JOIN wagtailcore_page p ON p.depth = i.depth + 1 AND p.path > i.path AND p.path < i.path || 'ZZZZZ' "
         "JOIN jobs_jobpage j ON j.page_ptr_id = p.id "
         "WHERE i.slug = %s AND i.url_path = %s AND p.live AND j.paid_until > %s "
         "ORDER BY j.last_paid_at DESC, p.id DESC LIMIT %s",
