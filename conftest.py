@@ -65,13 +65,20 @@ def admin_user(db):
 
 
 def pytest_collection_modifyitems(config, items):
-    """Every transactional test restores the data the migrations made (page tree, site, groups).
+    """Every transactional test restores the data the migrations made (page tree, site, groups),
+    and tests marked `postgres` (row locks, real concurrency) skip on SQLite.
 
     A transactional test ends with a flush that empties every table, so the next one would find no
     home page or Editors group. Serialized rollback reloads them; applying it here means nobody
     has to remember the flag on each live-server or threaded test.
     """
+    from django.conf import settings
+
+    on_postgres = settings.DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql"
+    skip_without_postgres = pytest.mark.skip(reason="needs PostgreSQL (set DATABASE_URL=postgres://...)")
     for item in items:
+        if not on_postgres and "postgres" in item.keywords:
+            item.add_marker(skip_without_postgres)
         marker = item.get_closest_marker("django_db")
         transactional = (marker is not None and marker.kwargs.get("transaction")) or any(
             name in item.fixturenames for name in ("transactional_db", "live_server")

@@ -266,6 +266,17 @@ SHOP_PAGE_SIZE = 24
 SHOP_LOW_STOCK_THRESHOLD = 5
 
 # --- Billing ------------------------------------------------------------------------------------
+# The API version stripe==16.1.0 was generated against; upgrading the library means re-testing this.
+STRIPE_API_VERSION = "2026-10-28.endive"
+# Seconds to wait for Stripe before telling the payer to try again; retries reuse the idempotency key.
+STRIPE_REQUEST_TIMEOUT = 10
+STRIPE_MAX_NETWORK_RETRIES = 2
+# Stripe checks signatures against this tolerance (seconds) to refuse replayed, stale deliveries.
+STRIPE_WEBHOOK_TOLERANCE = 300
+# How long a Checkout Session stays payable; Stripe accepts 30 minutes to 24 hours.
+BILLING_CHECKOUT_EXPIRY_MINUTES = 30
+# stripe-python logs every request at INFO; billing logs what matters (failures, payments) itself.
+LOGGING["loggers"]["stripe"] = {"level": "WARNING"}
 
 # --- Jobs ---------------------------------------------------------------------------------------
 

@@ -27,3 +27,6 @@ SOCIAL_AUTH_GITHUB_SECRET = "test-github-secret"
 SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = "test-google-key"
 SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = "test-google-secret"
 AUTHENTICATION_BACKENDS = authentication_backends(github=True, google=True)
+
+# A payable model that exists only for billing's tests (tests/billing_testapp).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.billing_testapp"]

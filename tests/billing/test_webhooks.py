@@ -1,0 +1,360 @@
+"""The webhook endpoint: signatures, the inbox, duplicates, unknown types, handler errors, each event type."""
+
+import json
+import threading
+import time
+
+import pytest
+from django.db import connection
+
+from billing.models import Charge, WebhookEvent
+from tests.billing.conftest import make_event, session_object, sign
+from tests.billing_testapp.models import Invoice
+
+pytestmark = pytest.mark.django_db
+
+
+def test_missing_signature_is_refused_and_changes_nothing(post_event, pending_charge):
+    response = post_event(make_event("checkout.session.completed", session_object(pending_charge)), signature="")
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+
+
+def test_signature_made_with_another_secret_is_refused(post_event, pending_charge):
+    response = post_event(
+        make_event("checkout.session.completed", session_object(pending_charge)), secret="whsec_somebody_else"
+    )
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+
+
+def test_body_altered_after_signing_is_refused(post_event, pending_charge):
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+    header = sign(json.dumps(event).encode())
+    event["data"]["object"]["amount_total"] = 1
+
+    response = post_event(event, signature=header)
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_stale_timestamp_beyond_five_minutes_is_refused(post_event, pending_charge):
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+
+    response = post_event(event, timestamp=int(time.time()) - 301)
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_signed_body_that_is_not_json_is_refused(post_event):
+    response = post_event(None, body=b"this is not json")
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_signed_json_that_is_not_an_event_is_refused(post_event):
+    response = post_event(None, body=b'{"hello": "world"}')
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_get_is_not_allowed(client):
+    assert client.get("/billing/webhook/").status_code == 405
+
+
+def test_checkout_completed_fulfils_the_charge_once_and_tells_the_payable(
+    post_event, pending_charge, invoice, stripe_offline
+):
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+
+    response = post_event(event)
+
+    assert response.status_code == 200
+    pending_charge.refresh_from_db()
+    invoice.refresh_from_db()
+    assert pending_charge.status == Charge.Status.SUCCEEDED
+    assert pending_charge.paid_at is not None
+    assert pending_charge.stripe_payment_intent_id == "pi_test_1"
+    assert invoice.paid is True
+    assert invoice.times_paid == 1
+    inbox = WebhookEvent.objects.get(stripe_event_id=event["id"])
+    assert inbox.processed_at is not None
+    assert inbox.error == ""
+
+
+def test_duplicate_event_id_answers_200_and_does_nothing_more(post_event, pending_charge, invoice, stripe_offline):
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+
+    first = post_event(event)
+    second = post_event(event)
+
+    assert (first.status_code, second.status_code) == (200, 200)
+    assert second.content == b"duplicate"
+    assert WebhookEvent.objects.filter(stripe_event_id=event["id"]).count() == 1
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+
+
+def test_two_different_events_for_one_payment_fulfil_once(post_event, pending_charge, invoice, stripe_offline):
+    completed = make_event("checkout.session.completed", session_object(pending_charge))
+    intent = make_event(
+        "payment_intent.succeeded",
+        {
+            "id": "pi_test_1",
+            "object": "payment_intent",
+            "amount": pending_charge.amount,
+            "currency": "usd",
+            "status": "succeeded",
+            "metadata": {"charge_reference": str(pending_charge.reference)},
+        },
+    )
+
+    assert post_event(intent).status_code == 200
+    assert post_event(completed).status_code == 200
+
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+    assert Charge.objects.for_object(invoice).succeeded().count() == 1
+
+
+def test_unknown_event_type_answers_200_and_is_kept(post_event):
+    event = make_event("customer.created", {"id": "cus_123", "object": "customer"})
+
+    response = post_event(event)
+
+    assert response.status_code == 200
+    assert response.content == b"ignored"
+    inbox = WebhookEvent.objects.get(stripe_event_id=event["id"])
+    assert inbox.processed_at is not None
+
+
+def test_handler_error_answers_500_keeps_the_error_and_a_redelivery_retries(
+    post_event, pending_charge, invoice, stripe_offline
+):
+    Invoice.objects.filter(pk=invoice.pk).update(fail_on_paid=True)
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+
+    response = post_event(event)
+
+    assert response.status_code == 500
+    inbox = WebhookEvent.objects.get(stripe_event_id=event["id"])
+    assert inbox.processed_at is None
+    assert "The invoice app is down" in inbox.error
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING  # the failed hook undid the whole fulfilment
+
+    Invoice.objects.filter(pk=invoice.pk).update(fail_on_paid=False)
+    retry = post_event(event)
+
+    assert retry.status_code == 200
+    inbox.refresh_from_db()
+    assert inbox.processed_at is not None
+    assert inbox.error == ""
+    assert inbox.attempts == 2
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+
+
+def test_session_not_paid_yet_leaves_the_charge_pending(post_event, pending_charge, invoice):
+    event = make_event("checkout.session.completed", session_object(pending_charge, payment_status="unpaid"))
+
+    assert post_event(event).status_code == 200
+
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+
+
+def test_async_payment_succeeded_fulfils(post_event, pending_charge, invoice, stripe_offline):
+    event = make_event("checkout.session.async_payment_succeeded", session_object(pending_charge))
+
+    assert post_event(event).status_code == 200
+
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+
+
+def test_session_amount_different_from_the_ledger_is_an_error_not_a_payment(post_event, pending_charge, invoice):
+    session = session_object(pending_charge)
+    session["amount_total"] = 1
+
+    response = post_event(make_event("checkout.session.completed", session))
+
+    assert response.status_code == 500
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+
+
+def test_checkout_expired_cancels_the_charge_and_tells_the_payable(post_event, pending_charge, invoice):
+    event = make_event(
+        "checkout.session.expired", session_object(pending_charge, payment_status="unpaid", status="expired")
+    )
+
+    assert post_event(event).status_code == 200
+    assert post_event(make_event("checkout.session.expired", event["data"]["object"])).status_code == 200
+
+    pending_charge.refresh_from_db()
+    invoice.refresh_from_db()
+    assert pending_charge.status == Charge.Status.CANCELED
+    assert invoice.times_canceled == 1
+
+
+def test_payment_failed_on_a_saved_card_marks_the_charge_failed(post_event, invoice, user):
+    charge = Charge.objects.create(
+        user=user,
+        payable=invoice,
+        amount=2500,
+        currency="usd",
+        description="x",
+        method=Charge.Method.SAVED_CARD,
+        stripe_payment_intent_id="pi_failing",
+    )
+    intent = {
+        "id": "pi_failing",
+        "object": "payment_intent",
+        "amount": 2500,
+        "currency": "usd",
+        "status": "requires_payment_method",
+        "metadata": {"charge_reference": str(charge.reference)},
+        "last_payment_error": {"code": "card_declined", "message": "Your card was declined."},
+    }
+
+    assert post_event(make_event("payment_intent.payment_failed", intent)).status_code == 200
+
+    charge.refresh_from_db()
+    assert charge.status == Charge.Status.FAILED
+    assert charge.failure_message == "Your card was declined."
+
+
+def test_payment_failed_inside_checkout_keeps_the_charge_open_for_another_card(post_event, pending_charge):
+    intent = {
+        "id": "pi_in_checkout",
+        "object": "payment_intent",
+        "amount": pending_charge.amount,
+        "currency": "usd",
+        "status": "requires_payment_method",
+        "metadata": {"charge_reference": str(pending_charge.reference)},
+        "last_payment_error": {"message": "Your card was declined."},
+    }
+
+    assert post_event(make_event("payment_intent.payment_failed", intent)).status_code == 200
+
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+
+
+def _paid(charge):
+    Charge.objects.filter(pk=charge.pk).update(
+        status=Charge.Status.SUCCEEDED, stripe_payment_intent_id="pi_paid", stripe_charge_id="ch_paid"
+    )
+    charge.refresh_from_db()
+    return charge
+
+
+def _stripe_charge(amount_refunded, *, amount=2500):
+    return {
+        "id": "ch_paid",
+        "object": "charge",
+        "amount": amount,
+        "amount_refunded": amount_refunded,
+        "currency": "usd",
+        "payment_intent": "pi_paid",
+        "refunded": amount_refunded >= amount,
+    }
+
+
+def test_charge_refunded_partly_then_wholly_follows_stripes_totals(post_event, pending_charge, invoice):
+    charge = _paid(pending_charge)
+
+    assert post_event(make_event("charge.refunded", _stripe_charge(1000))).status_code == 200
+    charge.refresh_from_db()
+    assert (charge.status, charge.amount_refunded) == (Charge.Status.PARTIALLY_REFUNDED, 1000)
+
+    # An older event arriving late changes nothing: totals only grow.
+    assert post_event(make_event("charge.refunded", _stripe_charge(500))).status_code == 200
+    charge.refresh_from_db()
+    assert charge.amount_refunded == 1000
+
+    assert post_event(make_event("charge.refunded", _stripe_charge(2500))).status_code == 200
+    charge.refresh_from_db()
+    invoice.refresh_from_db()
+    assert (charge.status, charge.amount_refunded) == (Charge.Status.REFUNDED, 2500)
+    assert invoice.times_refunded == 2
+    assert invoice.paid is False
+    assert Charge.objects.for_object(invoice).succeeded().count() == 0
+
+
+def test_refund_before_the_payment_is_recorded_answers_500_so_stripe_retries(post_event, pending_charge):
+    Charge.objects.filter(pk=pending_charge.pk).update(stripe_payment_intent_id="pi_paid")
+
+    response = post_event(make_event("charge.refunded", _stripe_charge(2500)))
+
+    assert response.status_code == 500
+    pending_charge.refresh_from_db()
+    assert pending_charge.amount_refunded == 0
+
+
+def test_dispute_marks_the_charge_disputed_and_tells_the_payable_once(post_event, pending_charge, invoice):
+    _paid(pending_charge)
+    dispute = {
+        "id": "dp_1",
+        "object": "dispute",
+        "charge": "ch_paid",
+        "payment_intent": "pi_paid",
+        "reason": "fraudulent",
+    }
+
+    assert post_event(make_event("charge.dispute.created", dispute)).status_code == 200
+    assert post_event(make_event("charge.dispute.created", dispute)).status_code == 200
+
+    pending_charge.refresh_from_db()
+    invoice.refresh_from_db()
+    assert pending_charge.status == Charge.Status.DISPUTED
+    assert invoice.times_disputed == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_duplicate_deliveries_fulfil_exactly_once(pending_charge, invoice, stripe_offline):
+    from django.test import Client
+
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+    body = json.dumps(event).encode()
+    header = sign(body)
+    different = make_event("checkout.session.completed", session_object(pending_charge))
+    other_body = json.dumps(different).encode()
+    other_header = sign(other_body)
+    barrier = threading.Barrier(6)
+    statuses = []
+
+    def deliver(raw, signature):
+        try:
+            barrier.wait(timeout=10)
+            response = Client().post(
+                "/billing/webhook/", data=raw, content_type="application/json", HTTP_STRIPE_SIGNATURE=signature
+            )
+            statuses.append(response.status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver, args=(body, header)) for _ in range(4)]
+    threads += [threading.Thread(target=deliver, args=(other_body, other_header)) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+
+    assert statuses == [200] * 6
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+    assert WebhookEvent.objects.count() == 2
+    assert Charge.objects.get(pk=pending_charge.pk).status == Charge.Status.SUCCEEDED

@@ -1,0 +1,16 @@
+from django.apps import AppConfig
+
+
+class BillingTestAppConfig(AppConfig):
+    """A payable used only by billing's tests, so they need neither the shop nor the job board."""
+
+    name = "tests.billing_testapp"
+    label = "billing_testapp"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from billing import payables
+
+        from .models import Invoice
+
+        payables.register(Invoice)
