@@ -51,8 +51,9 @@ def job_paid_status(*, page: JobPage, now: datetime | None = None) -> PaidStatus
     if page.pk is None:
         return PaidStatus(paid=False, paid_until=None, last_paid_at=None)
     last_paid_at = (
-        Charge.objects.for_object(page)
-        .filter(status=Charge.Status.SUCCEEDED, paid_at__isnull=False)
+        # By model and id rather than for_object(): a save through a plain Page instance (a bulk action) asks too.
+        Charge.objects.for_model(JobPage)
+        .filter(object_id=str(page.pk), status=Charge.Status.SUCCEEDED, paid_at__isnull=False)
         .order_by("-paid_at")
         .values_list("paid_at", flat=True)
         .first()

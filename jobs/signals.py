@@ -2,9 +2,10 @@
 
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
+from wagtail.models import Page
 
 from jobs.models import JobPage
-from jobs.services import PAID_FIELDS, job_apply_paid_status
+from jobs.services import PAID_FIELDS, job_apply_paid_status, job_paid_status
 
 
 @receiver(pre_save, sender=JobPage, dispatch_uid="jobs.paid_hook")
@@ -20,3 +21,14 @@ def recompute_paid_status(sender, instance: JobPage, update_fields=None, raw=Fal
     job_apply_paid_status(page=instance)
     if update_fields is not None and instance.pk is not None and not set(PAID_FIELDS) <= set(update_fields):
         JobPage.objects.filter(pk=instance.pk).update(**{field: getattr(instance, field) for field in PAID_FIELDS})
+
+
+@receiver(pre_save, sender=Page, dispatch_uid="jobs.paid_hook_generic_page")
+def recompute_paid_status_through_generic_page(sender, instance: Page, raw=False, **kwargs):
+    """Wagtail saves a plain Page instance on some paths (bulk unpublish, moving): its JobPage row follows too."""
+    if raw or instance.pk is None or isinstance(instance, JobPage) or instance.specific_class is not JobPage:
+        return
+    status = job_paid_status(page=instance)
+    JobPage.objects.filter(pk=instance.pk).update(
+        paid=status.paid, paid_until=status.paid_until, last_paid_at=status.last_paid_at
+    )
