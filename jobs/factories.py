@@ -1,5 +1,6 @@
 import factory
 import wagtail_factories
+from django.utils import timezone
 from django.utils.text import slugify
 from wagtail.models import Site
 
@@ -35,6 +36,9 @@ class JobPageFactory(wagtail_factories.PageFactory):
     description = "<p>Build things with us.</p>"
     how_to_apply = "https://example.com/apply"
     owner = None
+    # As publishing sets them; wagtail-factories makes live pages without publishing.
+    first_published_at = factory.LazyFunction(timezone.now)
+    last_published_at = factory.LazyFunction(timezone.now)
 
 
 def default_job_index() -> JobIndexPage:
@@ -46,8 +50,6 @@ def default_job_index() -> JobIndexPage:
 
 def record_payment(page: JobPage, *, user=None, paid_at=None, amount: int = 4900, currency: str = "usd", **fields):
     """A succeeded billing Charge for `page`, as billing's fulfilment leaves one, then the page's paid hook runs."""
-    from django.utils import timezone
-
     from billing.models import Charge
     from jobs.services import job_refresh_paid_status
 

@@ -287,7 +287,7 @@ class JobPage(Page):
             "@type": "JobPosting",
             "title": self.title,
             "description": expand_db_html(self.description),
-            "datePosted": (self.first_published_at or self.latest_revision_created_at or timezone.now()).isoformat(),
+            "datePosted": (self.first_published_at or self.last_paid_at or timezone.now()).isoformat(),
             "hiringOrganization": {"@type": "Organization", "name": self.company},
             "employmentType": self.employment_type,
             "directApply": False,
