@@ -1,16 +1,17 @@
-"""A listing's page, the RSS feed, JSON-LD and the sitemap: paid listings for the public, unpaid ones for their people."""
+"""A listing's page, the RSS feed, JSON-LD and the sitemap: paid listings for the public, unpaid ones for their own."""
 
 import json
 import re
 from datetime import timedelta
-from xml.etree import ElementTree
 
 import pytest
+from defusedxml import ElementTree
 from django.utils import timezone
 from wagtail.test.utils import WagtailPageTestCase
 
 from jobs.factories import record_payment
 from jobs.models import JobIndexPage, JobPage
+from website.models import HomePage
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +27,7 @@ def json_ld(response) -> dict:
 
 def test_page_types_live_where_they_should():
     helper = WagtailPageTestCase()
-    helper.assertAllowedParentPageTypes(JobIndexPage, {__import__("website.models").models.HomePage})
+    helper.assertAllowedParentPageTypes(JobIndexPage, {HomePage})
     helper.assertAllowedSubpageTypes(JobIndexPage, {JobPage})
     helper.assertAllowedParentPageTypes(JobPage, {JobIndexPage})
     helper.assertAllowedSubpageTypes(JobPage, set())
