@@ -68,7 +68,7 @@ def test_posting_then_paying_through_checkout_puts_the_listing_on_the_board_at_o
 def test_the_price_is_the_site_setting(stripe_sandbox, poster_client, site, job_index):
     JobBoardSettings.objects.update_or_create(site=site, defaults={"price_amount": 9900, "price_currency": "EUR"})
 
-    job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    _job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
 
     assert (charge.amount, charge.currency) == (9900, "eur")
 
@@ -76,7 +76,7 @@ def test_the_price_is_the_site_setting(stripe_sandbox, poster_client, site, job_
 def test_bumping_with_the_saved_card_is_a_new_payment_and_tops_the_board(
     stripe_sandbox, poster_client, poster, make_job
 ):
-    job, first = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    job, _first = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
     stripe_sandbox.deliver_events(poster_client)
     job.refresh_from_db()
     newer = make_job(title="Paid later")
