@@ -86,7 +86,8 @@ def pytest_collection_modifyitems(config, items):
         if transactional and not (marker is not None and marker.kwargs.get("serialized_rollback")):
             kwargs = dict(marker.kwargs) if marker is not None else {}
             kwargs.update(transaction=True, serialized_rollback=True)
-            item.add_marker(pytest.mark.django_db(**kwargs))
+            # Prepended, so it is the closest django_db marker even over one on the test function.
+            item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
 # --- The offline Stripe sandbox (billing/sandbox) -------------------------------------------------
