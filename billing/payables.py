@@ -14,7 +14,9 @@ and may offer these hooks, which billing calls inside the ledger's transaction, 
     on_charge_succeeded(charge)           the payment is confirmed: fulfil (mark paid, publish, ...)
     on_charge_refunded(charge)            money went back; `charge.status` says wholly or partly
     on_charge_disputed(charge)            the cardholder disputed the payment
-    on_charge_canceled(charge)            Checkout expired or was abandoned; release stock holds
+    on_charge_canceled(charge)            the payment ended unpaid (Checkout expired or abandoned, a
+                                          saved card failed) and no other payment for this payable is
+                                          under way: release stock holds
 
 An app registers its models in its AppConfig.ready():
 

@@ -247,8 +247,6 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
         if same_terms and not candidate.stripe_checkout_session_id and candidate.created_at > now - IDEMPOTENCY_WINDOW:
             charge = candidate  # an earlier attempt that never heard back from Stripe: retry it
             break
-    _expire_superseded_sessions(open_charges.exclude(pk=charge.pk) if charge else open_charges)
-
     if charge is None:
         charge = _new_charge(
             user=user,
@@ -260,6 +258,7 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
             success_url=success_url,
             cancel_url=cancel_url,
         )
+    _close_other_checkouts(user=user, payable=payable, keep=charge)
     expires_at = _checkout_expires_at()
     try:
         session = stripe_client.create_checkout_session(
@@ -283,11 +282,31 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
     return CheckoutStart(charge=charge, url=charge.checkout_url)
 
 
-def _expire_superseded_sessions(charges) -> None:
-    """Closes older open sessions for the same payable so a stale price can never be paid."""
-    for old in charges:
-        if old.stripe_checkout_session_id:
-            charge_cancel_checkout(charge=old)
+def _close_other_checkouts(*, user, payable, keep: Charge) -> None:
+    """Expires the payer's other open Checkout sessions for this payable, so only one payment can complete.
+
+    Runs after `keep` exists, so the payable is not told "canceled" while a payment is still under way.
+    If one of them turns out to be paid already, `keep` is canceled and PaymentError says so.
+    """
+    others = (
+        Charge.objects.for_object(payable)
+        .filter(user=user, method=Charge.Method.CHECKOUT, status=Charge.Status.PENDING)
+        .exclude(pk=keep.pk)
+    )
+    paid_meanwhile = False
+    for other in others:
+        if other.stripe_checkout_session_id:
+            paid_meanwhile |= charge_cancel_checkout(charge=other).is_paid
+        else:
+            charge_mark_canceled(charge_id=other.pk, reason="Replaced by a newer payment attempt.")
+    if paid_meanwhile:
+        # Not through charge_mark_canceled: the payable has just been paid and must not hear "canceled".
+        Charge.objects.filter(pk=keep.pk, status=Charge.Status.PENDING).update(
+            status=Charge.Status.CANCELED,
+            canceled_at=timezone.now(),
+            failure_message="Paid already through an earlier Checkout.",
+        )
+        raise PaymentError("You have paid for this already.", code="already_paid")
 
 
 def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Charge:
@@ -335,6 +354,7 @@ def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Char
             card_brand=card.brand[:32],
             card_last4=card.last4[:4],
         )
+    _close_other_checkouts(user=user, payable=payable, keep=charge)
     params = {
         "amount": amount,
         "currency": currency,
@@ -578,6 +598,26 @@ def charge_confirm_checkout_return(*, user, session_id: str) -> Charge:
     return charge_settle_checkout_session(session=session) or charge
 
 
+def _another_payment_under_way(charge: Charge) -> bool:
+    return (
+        Charge.objects.filter(
+            content_type_id=charge.content_type_id, object_id=charge.object_id, status=Charge.Status.PENDING
+        )
+        .exclude(pk=charge.pk)
+        .exists()
+    )
+
+
+def _tell_canceled(charge: Charge) -> None:
+    """`on_charge_canceled` and `charge_canceled`, unless another payment for the payable is under way
+    (a newer Checkout replacing this one): the payable hears only when nothing is left pending."""
+    if _another_payment_under_way(charge):
+        return
+    payable = payables.payable_for_charge(charge)
+    payables.call_hook(payable, "on_charge_canceled", charge)
+    charge_canceled.send(sender=Charge, charge=charge, payable=payable)
+
+
 def charge_mark_failed(*, charge_id: int, message: str, payment_intent_id: str | None = None) -> Charge:
     """A pending charge whose payment did not go through; the payable hears `on_charge_canceled`."""
     with transaction.atomic():
@@ -589,9 +629,7 @@ def charge_mark_failed(*, charge_id: int, message: str, payment_intent_id: str |
         if payment_intent_id and not charge.stripe_payment_intent_id:
             charge.stripe_payment_intent_id = payment_intent_id
         charge.save()
-        payable = payables.payable_for_charge(charge)
-        payables.call_hook(payable, "on_charge_canceled", charge)
-        charge_canceled.send(sender=Charge, charge=charge, payable=payable)
+        _tell_canceled(charge)
     return charge
 
 
@@ -622,9 +660,7 @@ def charge_mark_canceled(*, charge_id: int, reason: str = "") -> Charge:
             charge.failure_message = reason[:500]
         charge.save()
         if was_pending:
-            payable = payables.payable_for_charge(charge)
-            payables.call_hook(payable, "on_charge_canceled", charge)
-            charge_canceled.send(sender=Charge, charge=charge, payable=payable)
+            _tell_canceled(charge)
     return charge
 
 

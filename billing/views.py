@@ -76,6 +76,9 @@ def pay(request, token):
                 )
             return HttpResponseBadRequest("Choose how to pay.")
         except PaymentError as error:
+            if error.code == "already_paid":
+                messages.info(request, error.message)
+                return redirect(request.path)
             payment_error = error
 
     cards, cards_unavailable = [], False

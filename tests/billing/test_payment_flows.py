@@ -147,9 +147,46 @@ def test_a_new_price_expires_the_old_session_so_it_cannot_be_paid(sandbox, signe
     signed_in.post(tokens.payment_url(invoice), {"action": "checkout"})
 
     old.refresh_from_db()
+    invoice.refresh_from_db()
     assert old.status == Charge.Status.CANCELED
     assert stripe_client.retrieve_checkout_session(old.stripe_checkout_session_id)["status"] == "expired"
     assert Charge.objects.pending().get().amount == 3000
+    assert invoice.times_canceled == 0  # a payment is still under way: nothing to release
+
+
+def test_paying_with_a_saved_card_closes_the_open_checkout_so_only_one_payment_can_happen(
+    sandbox, signed_in, invoice, user
+):
+    checkout = start_checkout(signed_in, invoice)
+    card_id = saved_card(user)
+
+    signed_in.post(tokens.payment_url(invoice), {"action": "saved_card", "payment_method": card_id})
+
+    checkout.refresh_from_db()
+    invoice.refresh_from_db()
+    assert checkout.status == Charge.Status.CANCELED
+    assert stripe_client.retrieve_checkout_session(checkout.stripe_checkout_session_id)["status"] == "expired"
+    assert Charge.objects.for_object(invoice).succeeded().count() == 1
+    assert (invoice.times_paid, invoice.times_canceled) == (1, 0)
+
+
+def test_checkout_paid_before_its_webhook_is_found_instead_of_charging_the_saved_card(
+    sandbox, signed_in, invoice, user
+):
+    checkout = start_checkout(signed_in, invoice)
+    card_id = saved_card(user)
+    sandbox.pay_checkout_session(checkout.stripe_checkout_session_id)
+
+    response = signed_in.post(tokens.payment_url(invoice), {"action": "saved_card", "payment_method": card_id})
+
+    assert response.status_code == 302
+    follow = signed_in.get(response["Location"])
+    assert "Already paid" in follow.text
+    assert "You have paid for this already." in follow.text
+    invoice.refresh_from_db()
+    assert (invoice.times_paid, invoice.times_canceled) == (1, 0)
+    assert Charge.objects.succeeded().get() == checkout
+    assert Charge.objects.filter(method=Charge.Method.SAVED_CARD, stripe_payment_intent_id__isnull=False).count() == 0
 
 
 def test_declined_card_at_checkout_pays_nothing(sandbox, signed_in, invoice):
