@@ -1,9 +1,12 @@
 import re
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
+from django.urls import reverse
+from django.utils.html import format_html
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
@@ -15,7 +18,9 @@ from shop.querysets import (
     AVAILABLE_ANNOTATION,
     CartQuerySet,
     LineItemQuerySet,
+    OrderQuerySet,
     ProductPageQuerySet,
+    StockHoldQuerySet,
     held_quantity_expression,
 )
 
@@ -57,10 +62,56 @@ class ShopIndexPage(Page):
         return context
 
 
+def stock_on_hand_locked(product_id: int, *, default: int) -> int:
+    """The current stock figure, with the product row locked until the surrounding transaction ends."""
+    current = (
+        ProductPage.objects.select_for_update(of=("self",))
+        .filter(pk=product_id)
+        .values_list("stock_on_hand", flat=True)
+        .first()
+    )
+    return default if current is None else current
+
+
+class StockInput(forms.NumberInput):
+    """The stock field, carrying the figure it showed: a sale made while the form was open changes the live
+    figure, and only a figure the editor typed counts as a change."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        shown = format_html('<input type="hidden" name="{}_shown" value="{}">', name, "" if value is None else value)
+        return super().render(name, value, attrs, renderer) + shown
+
+    @staticmethod
+    def shown_value(data, name: str) -> int | None:
+        try:
+            return int(data.get(f"{name}_shown", ""))
+        except (TypeError, ValueError):
+            return None
+
+
 class ProductPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sku"].required = True
+        self.fields["stock_on_hand"].widget = StockInput()
+        self.fields["stock_on_hand"].help_text = (
+            "Units in the warehouse that can be sold. A change here applies as soon as you save, draft or not; "
+            "sales made while this form was open are kept unless you change the figure."
+        )
+
+    def save(self, commit=True):
+        page = super().save(commit=commit)
+        shown = StockInput.shown_value(self.data, self.add_prefix("stock_on_hand"))
+        changed = "stock_on_hand" in self.changed_data if shown is None else page.stock_on_hand != shown
+        if page.pk is not None and changed:
+            # The editor stated a new figure: it applies now, not when a revision is published.
+            with transaction.atomic():
+                stock_on_hand_locked(page.pk, default=page.stock_on_hand)
+                ProductPage.objects.filter(pk=page.pk).update(stock_on_hand=page.stock_on_hand)
+            page._stock_as_loaded = page.stock_on_hand
+        elif page.pk is not None:
+            page._stock_as_loaded = page.stock_on_hand  # unchanged: save() keeps the live figure
+        return page
 
 
 class ProductPage(Page):
@@ -128,6 +179,38 @@ class ProductPage(Page):
 
     class Meta:
         verbose_name = "product page"
+
+    # Stock on hand is live data that sales change with F() updates, not content: a revision carries the
+    # figure of its day, and a page loaded a minute ago the figure of that minute. Publishing either must not
+    # put sold units back on the shelf, so a save that did not change the figure keeps the current one, and
+    # a page built from a revision takes the live figure. Editors change stock through the edit form, which
+    # applies it at once (ProductPageForm.save), drafts or not.
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stock_as_loaded = instance.__dict__.get("stock_on_hand")
+        return instance
+
+    def with_content_json(self, content):
+        page = super().with_content_json(content)
+        page.stock_on_hand = self.stock_on_hand
+        page._stock_as_loaded = getattr(self, "_stock_as_loaded", self.stock_on_hand)
+        return page
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        writes_stock = update_fields is None or "stock_on_hand" in update_fields
+        loaded = getattr(self, "_stock_as_loaded", None)
+        if writes_stock and self.pk is not None and loaded is not None and self.stock_on_hand == loaded:
+            with transaction.atomic():
+                # The row lock orders this save after any checkout or fulfilment in flight.
+                self.stock_on_hand = stock_on_hand_locked(self.pk, default=self.stock_on_hand)
+                result = super().save(*args, **kwargs)
+        else:
+            result = super().save(*args, **kwargs)
+        if writes_stock:
+            self._stock_as_loaded = self.stock_on_hand
+        return result
 
     def sku_search_terms(self) -> str:
         """The SKU also split at its separators and run together, so "PEN-77", "PEN 77" and "PEN77" all find it.
@@ -228,6 +311,9 @@ class LineItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="line_items")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    # The unit price the shopper was last shown for this line (added, changed, or told at checkout). Checkout
+    # compares it with the product's price now and stops to tell the shopper when they differ.
+    price_seen_amount = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -262,3 +348,163 @@ class LineItem(models.Model):
     @property
     def total_display(self) -> str:
         return format_money(self.total_amount, self.currency)
+
+
+class Order(models.Model):
+    """What a signed-in shopper bought (or is paying for): made from the cart at checkout, paid through billing.
+
+    The price lives on the order's lines, snapshotted at checkout; billing charges `total_amount` in `currency`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting payment"
+        PAID = "paid", "Paid"
+        EXPIRED = "expired", "Expired"
+        CANCELED = "canceled", "Canceled"
+        REFUND_PENDING = "refund_pending", "Refund pending"
+        REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    # Orders staff still have to act on: awaiting payment, paid (to ship), or owed a refund.
+    OPEN_STATUSES = (Status.PENDING, Status.PAID, Status.REFUND_PENDING)
+
+    number = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    email = models.EmailField(blank=True, help_text="Where the confirmation goes; copied from the account.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    total_amount = models.PositiveIntegerField(help_text="In the currency's smallest unit.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it expired or was canceled.")
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_reason = models.CharField(max_length=500, blank=True)
+    # Set once the sold units went back on the shelf after a refund, so they never go back twice.
+    restocked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="shop_order_user_created")]
+        constraints = [models.CheckConstraint(condition=Q(total_amount__gt=0), name="shop_order_total_positive")]
+        permissions = [("refund_order", "Can refund orders")]
+
+    def __str__(self):
+        return f"Order {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("shop:order_detail", args=[self.pk])
+
+    @property
+    def total_display(self) -> str:
+        return format_money(self.total_amount, self.currency)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    # --- billing.payables ------------------------------------------------------------------------
+    def payment_amount(self) -> int:
+        return self.total_amount
+
+    def payment_currency(self) -> str:
+        return self.currency
+
+    def payment_description(self) -> str:
+        return f"Order {self.number}"
+
+    def can_be_paid_by(self, user) -> bool:
+        """Only its buyer, only while pending and its stock is still held (else checkout must start again)."""
+        if not (self.is_pending and user is not None and user.is_authenticated and user.pk == self.user_id):
+            return False
+        return self.holds.live().exists()
+
+    def payment_success_url(self) -> str:
+        return self.get_absolute_url()
+
+    def payment_cancel_url(self) -> str:
+        return reverse("shop:cart")
+
+    def on_charge_succeeded(self, charge) -> None:
+        from shop.checkout import order_fulfil
+
+        order_fulfil(order_id=self.pk, charge=charge)
+
+    def on_charge_canceled(self, charge) -> None:
+        from billing.models import Charge
+        from shop.checkout import order_release
+
+        if charge.status == Charge.Status.FAILED:
+            # A declined card: the buyer may try another while the hold lasts; expiry or the sweep releases it.
+            return
+        order_release(order_id=self.pk, status=self.Status.EXPIRED, unless_charge_pending_other_than=charge.pk)
+
+    def on_charge_refunded(self, charge) -> None:
+        from shop.checkout import order_record_refund
+
+        order_record_refund(order_id=self.pk, charge=charge)
+
+    def on_charge_disputed(self, charge) -> None:
+        from shop.checkout import order_record_dispute
+
+        order_record_dispute(order_id=self.pk)
+
+
+class OrderLine(models.Model):
+    """One product on an order, as it was at checkout: title, SKU and unit price are copies, never looked up."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(ProductPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=255)
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    unit_price_amount = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="shop_orderline_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} of {self.title}"
+
+    @property
+    def total_amount(self) -> int:
+        return self.unit_price_amount * self.quantity
+
+    @property
+    def unit_price_display(self) -> str:
+        return format_money(self.unit_price_amount, self.order.currency)
+
+    @property
+    def total_display(self) -> str:
+        return format_money(self.total_amount, self.order.currency)
+
+
+class StockHold(models.Model):
+    """Units of a product set aside for a pending order while its buyer pays.
+
+    A row exists only while it holds: payment turns it into a sale (stock_on_hand goes down) and deletes it;
+    expiry, cancelling or the sweep deletes it. Past `expires_at` it no longer counts, even before the sweep.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
+    product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="stock_holds")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StockHoldQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="shop_stockhold_one_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="shop_stockhold_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["product", "expires_at"], name="shop_stockhold_product_live")]
+
+    def __str__(self):
+        return f"{self.quantity} of product {self.product_id} for order {self.order_id}"
