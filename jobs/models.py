@@ -10,6 +10,7 @@ from django.db import models
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -125,7 +126,8 @@ class JobIndexPage(Page):
         from jobs.selectors import job_board_listing
 
         context = super().get_context(request, *args, **kwargs)
-        context["listing"] = job_board_listing(params=request.GET)
+        # Lazy: when the template's cached fragment is fresh the board's queries never run.
+        context["listing"] = SimpleLazyObject(lambda: job_board_listing(params=request.GET))
         return context
 
 
