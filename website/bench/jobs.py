@@ -12,7 +12,7 @@ from django.utils import timezone
 from website.bench import data
 from website.bench.floors import BRANDING_ANYWHERE, ROOT_URL_PATH, _render, _rows, _url
 
-EMPLOYMENT_TYPES = ["full_time", "part_time", "contract"]
+EMPLOYMENT_TYPES = ["FULL_TIME", "PART_TIME", "CONTRACTOR"]
 
 
 def ensure_jobs(size: int):
@@ -37,7 +37,7 @@ def ensure_jobs(size: int):
             "salary_min": 6_000_000 + number,
             "salary_max": 9_000_000 + number,
             "salary_currency": "USD",
-            "salary_period": "year",
+            "salary_period": "YEAR",
             "description": "<p>Build and run things that matter, with people who care.</p>",
             "how_to_apply": "https://example.com/apply",
             "paid": True,
@@ -83,6 +83,12 @@ def _job_facts(row: dict) -> dict:
     return row
 
 
+def _employment_types():
+    from jobs.models import EmploymentType
+
+    return [("", "Any"), *EmploymentType.choices]
+
+
 def job_list(request):
     now = timezone.now()
     page_size = settings.JOBS_PAGE_SIZE
@@ -107,6 +113,7 @@ def job_list(request):
         "bench/floor_job_list.html",
         {
             "rows": [_job_facts(row) for row in rows],
+            "employment_types": _employment_types(),
             "count": count,
             "pages": -(-count // page_size),
             "title": rows[0]["index_title"],
