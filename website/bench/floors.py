@@ -74,20 +74,18 @@ def home(request):
 
 def product_list(request):
     page_size = settings.SHOP_PAGE_SIZE
+    # The shop has one index page (ShopIndexPage.max_count = 1), so every product row is one of its children.
     rows = _rows(
         "SELECT p.title, p.url_path, pp.summary, pp.price_amount, pp.price_currency, pp.stock_on_hand, "
         "i.title AS index_title, si.intro, "
-        "(SELECT COUNT(*) FROM wagtailcore_page c WHERE c.path > i.path AND c.path < i.path || 'ZZZZZ' "
-        "AND c.depth = i.depth + 1 "
-        "AND c.live) AS total, "
+        "(SELECT COUNT(*) FROM shop_productpage c JOIN wagtailcore_page cp ON cp.id = c.page_ptr_id WHERE cp.live) "
+        "AS total, "
         "(SELECT b.site_name FROM website_sitebranding b) AS site_name, "
         "(SELECT b.footer_text FROM website_sitebranding b) AS footer_text "
-        "FROM wagtailcore_page i JOIN shop_shopindexpage si ON si.page_ptr_id = i.id "
-        "JOIN wagtailcore_page p ON p.path > i.path AND p.path < i.path || 'ZZZZZ' "
-        "AND p.depth = i.depth + 1 AND p.live "
-        "JOIN shop_productpage pp ON pp.page_ptr_id = p.id "
-        "WHERE i.slug = %s AND i.url_path = %s "
-        "ORDER BY p.first_published_at DESC, p.id DESC LIMIT %s",
+        "FROM shop_productpage pp JOIN wagtailcore_page p ON p.id = pp.page_ptr_id "
+        "JOIN wagtailcore_page i ON i.slug = %s AND i.url_path = %s "
+        "JOIN shop_shopindexpage si ON si.page_ptr_id = i.id "
+        "WHERE p.live ORDER BY p.first_published_at DESC, p.id DESC LIMIT %s",
         ["shop", ROOT_URL_PATH + "shop/", page_size],
     )
     if not rows:

@@ -92,16 +92,17 @@ def _employment_types():
 def job_list(request):
     now = timezone.now()
     page_size = settings.JOBS_PAGE_SIZE
+    # The board has one index page (JobIndexPage.max_count = 1), so every job row is one of its children.
     rows = _rows(
         "SELECT p.title, p.url_path, j.company, j.location, j.remote, j.employment_type, j.salary_min, j.salary_max, "  # noqa: S608
         "j.salary_currency, j.salary_period, j.last_paid_at, i.title AS index_title, ji.intro, "
         "(SELECT COUNT(*) FROM jobs_jobpage c JOIN wagtailcore_page cp ON cp.id = c.page_ptr_id "
         "WHERE cp.live AND c.paid_until > %s) AS total, "
         f"{BRANDING_ANYWHERE} "
-        "FROM wagtailcore_page i JOIN jobs_jobindexpage ji ON ji.page_ptr_id = i.id "
-        "JOIN wagtailcore_page p ON p.depth = i.depth + 1 AND p.path > i.path AND p.path < i.path || 'ZZZZZ' "
-        "JOIN jobs_jobpage j ON j.page_ptr_id = p.id "
-        "WHERE i.slug = %s AND i.url_path = %s AND p.live AND j.paid_until > %s "
+        "FROM jobs_jobpage j JOIN wagtailcore_page p ON p.id = j.page_ptr_id "
+        "JOIN wagtailcore_page i ON i.slug = %s AND i.url_path = %s "
+        "JOIN jobs_jobindexpage ji ON ji.page_ptr_id = i.id "
+        "WHERE p.live AND j.paid_until > %s "
         "ORDER BY j.last_paid_at DESC, p.id DESC LIMIT %s",
         [now, "jobs", ROOT_URL_PATH + "jobs/", now, page_size],
     )
