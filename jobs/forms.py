@@ -63,6 +63,16 @@ class JobPostForm(forms.Form):
         max_length=600, required=False, help_text=f"Up to {MAX_TAGS}, separated by commas: python, django, senior."
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in self.fields.items():
+            described_by = [f"id_{name}_help"] if field.help_text else []
+            if self.is_bound and name in self.errors:
+                described_by.append(f"id_{name}_errors")
+                field.widget.attrs["aria-invalid"] = "true"
+            if described_by:
+                field.widget.attrs["aria-describedby"] = " ".join(described_by)
+
     @classmethod
     def for_page(cls, page: JobPage, data=None):
         from billing.money import to_decimal

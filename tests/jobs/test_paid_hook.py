@@ -264,3 +264,17 @@ def test_copying_a_paid_listing_makes_an_unpaid_copy(paid_job):
     assert stored(copy).paid is False
     assert stored(copy).paid_until is None
     assert stored(paid_job).paid is True
+
+
+def test_the_housekeeping_command_runs_the_same_service(make_job):
+    from io import StringIO
+
+    ended = make_job(title="Week ended")
+    record_payment(ended, paid_at=timezone.now() - timedelta(days=8))
+    JobPage.objects.filter(pk=ended.pk).update(paid=True)
+    out = StringIO()
+
+    call_command("jobs_end_expired_weeks", stdout=out)
+
+    assert out.getvalue().strip() == "1 listing brought in step with the ledger."
+    assert stored(ended).paid is False
