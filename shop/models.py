@@ -374,8 +374,12 @@ class Order(models.Model):
         order_fulfil(order_id=self.pk, charge=charge)
 
     def on_charge_canceled(self, charge) -> None:
+        from billing.models import Charge
         from shop.checkout import order_release
 
+        if charge.status == Charge.Status.FAILED:
+            # A declined card: the buyer may try another while the hold lasts; expiry or the sweep releases it.
+            return
         order_release(order_id=self.pk, status=self.Status.EXPIRED, unless_charge_pending_other_than=charge.pk)
 
     def on_charge_refunded(self, charge) -> None:
