@@ -118,7 +118,7 @@ class JobIndexPage(Page):
         from jobs.selectors import job_board_listing
 
         context = super().get_context(request, *args, **kwargs)
-        context["listing"] = job_board_listing(params=request.GET, user=request.user)
+        context["listing"] = job_board_listing(params=request.GET)
         return context
 
 
