@@ -6,4 +6,8 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self):
+        from billing import payables
         from shop import signals  # noqa: F401  (connects the sign-in receiver)
+        from shop.models import Order
+
+        payables.register(Order)

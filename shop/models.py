@@ -4,6 +4,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
@@ -15,7 +16,9 @@ from shop.querysets import (
     AVAILABLE_ANNOTATION,
     CartQuerySet,
     LineItemQuerySet,
+    OrderQuerySet,
     ProductPageQuerySet,
+    StockHoldQuerySet,
     held_quantity_expression,
 )
 
@@ -228,6 +231,9 @@ class LineItem(models.Model):
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="line_items")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    # The unit price the shopper was last shown for this line (added, changed, or told at checkout). Checkout
+    # compares it with the product's price now and stops to tell the shopper when they differ.
+    price_seen_amount = models.PositiveIntegerField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -262,3 +268,159 @@ class LineItem(models.Model):
     @property
     def total_display(self) -> str:
         return format_money(self.total_amount, self.currency)
+
+
+class Order(models.Model):
+    """What a signed-in shopper bought (or is paying for): made from the cart at checkout, paid through billing.
+
+    The price lives on the order's lines, snapshotted at checkout; billing charges `total_amount` in `currency`.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Awaiting payment"
+        PAID = "paid", "Paid"
+        EXPIRED = "expired", "Expired"
+        CANCELED = "canceled", "Canceled"
+        REFUND_PENDING = "refund_pending", "Refund pending"
+        REFUNDED = "refunded", "Refunded"
+        DISPUTED = "disputed", "Disputed"
+
+    # Orders staff still have to act on: awaiting payment, paid (to ship), or owed a refund.
+    OPEN_STATUSES = (Status.PENDING, Status.PAID, Status.REFUND_PENDING)
+
+    number = models.CharField(max_length=32, unique=True, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    email = models.EmailField(blank=True, help_text="Where the confirmation goes; copied from the account.")
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
+    total_amount = models.PositiveIntegerField(help_text="In the currency's smallest unit.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    paid_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    closed_at = models.DateTimeField(null=True, blank=True, help_text="When it expired or was canceled.")
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    refund_reason = models.CharField(max_length=500, blank=True)
+    # Set once the sold units went back on the shelf after a refund, so they never go back twice.
+    restocked_at = models.DateTimeField(null=True, blank=True)
+
+    objects = OrderQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["user", "-created_at"], name="shop_order_user_created")]
+        constraints = [models.CheckConstraint(condition=Q(total_amount__gt=0), name="shop_order_total_positive")]
+        permissions = [("refund_order", "Can refund orders")]
+
+    def __str__(self):
+        return f"Order {self.number}"
+
+    def get_absolute_url(self):
+        return reverse("shop:order_detail", args=[self.pk])
+
+    @property
+    def total_display(self) -> str:
+        return format_money(self.total_amount, self.currency)
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
+
+    # --- billing.payables ------------------------------------------------------------------------
+    def payment_amount(self) -> int:
+        return self.total_amount
+
+    def payment_currency(self) -> str:
+        return self.currency
+
+    def payment_description(self) -> str:
+        return f"Order {self.number}"
+
+    def can_be_paid_by(self, user) -> bool:
+        """Only its buyer, only while pending and its stock is still held (else checkout must start again)."""
+        if not (self.is_pending and user is not None and user.is_authenticated and user.pk == self.user_id):
+            return False
+        return self.holds.live().exists()
+
+    def payment_success_url(self) -> str:
+        return self.get_absolute_url()
+
+    def payment_cancel_url(self) -> str:
+        return reverse("shop:cart")
+
+    def on_charge_succeeded(self, charge) -> None:
+        from shop.checkout import order_fulfil
+
+        order_fulfil(order_id=self.pk, charge=charge)
+
+    def on_charge_canceled(self, charge) -> None:
+        from shop.checkout import order_release
+
+        order_release(order_id=self.pk, status=self.Status.EXPIRED, unless_charge_pending_other_than=charge.pk)
+
+    def on_charge_refunded(self, charge) -> None:
+        from shop.checkout import order_record_refund
+
+        order_record_refund(order_id=self.pk, charge=charge)
+
+    def on_charge_disputed(self, charge) -> None:
+        from shop.checkout import order_record_dispute
+
+        order_record_dispute(order_id=self.pk)
+
+
+class OrderLine(models.Model):
+    """One product on an order, as it was at checkout: title, SKU and unit price are copies, never looked up."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    product = models.ForeignKey(ProductPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    title = models.CharField(max_length=255)
+    sku = models.CharField("SKU", max_length=64, blank=True)
+    unit_price_amount = models.PositiveIntegerField()
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+
+    class Meta:
+        ordering = ["pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="shop_orderline_quantity_positive"),
+        ]
+
+    def __str__(self):
+        return f"{self.quantity} of {self.title}"
+
+    @property
+    def total_amount(self) -> int:
+        return self.unit_price_amount * self.quantity
+
+    @property
+    def unit_price_display(self) -> str:
+        return format_money(self.unit_price_amount, self.order.currency)
+
+    @property
+    def total_display(self) -> str:
+        return format_money(self.total_amount, self.order.currency)
+
+
+class StockHold(models.Model):
+    """Units of a product set aside for a pending order while its buyer pays.
+
+    A row exists only while it holds: payment turns it into a sale (stock_on_hand goes down) and deletes it;
+    expiry, cancelling or the sweep deletes it. Past `expires_at` it no longer counts, even before the sweep.
+    """
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
+    product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="stock_holds")
+    quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    expires_at = models.DateTimeField(db_index=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = StockHoldQuerySet.as_manager()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["order", "product"], name="shop_stockhold_one_per_product"),
+            models.CheckConstraint(condition=Q(quantity__gte=1), name="shop_stockhold_quantity_positive"),
+        ]
+        indexes = [models.Index(fields=["product", "expires_at"], name="shop_stockhold_product_live")]
+
+    def __str__(self):
+        return f"{self.quantity} of product {self.product_id} for order {self.order_id}"

@@ -1,8 +1,8 @@
 """Reusable reads: the catalogue and carts, as QuerySet methods."""
 
 from django.db import models
-from django.db.models import F, Prefetch, Sum, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models.functions import Coalesce, Greatest, Now
 from wagtail.images import get_image_model
 from wagtail.models import PageQuerySet
 
@@ -15,12 +15,22 @@ AVAILABLE_ANNOTATION = "annotated_available_quantity"
 
 
 def held_quantity_expression() -> models.Expression:
-    """Units of a product reserved by stock holds that have not expired.
+    """Units of a product (the outer query's row) reserved by stock holds that have not expired.
 
-    The single place that knows what "held" means. Until the checkout adds holds nothing is held; when it
-    does, this becomes a subquery summing live holds and every reader of availability follows.
+    The single place that knows what "held" means: every reader of availability goes through it. A hold past
+    its `expires_at` stops counting at once, whether or not the sweep has deleted it yet.
     """
-    return Value(0, output_field=models.IntegerField())
+    from shop.models import StockHold
+
+    live = (
+        StockHold.objects.live()
+        .filter(product=OuterRef("pk"))
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return Coalesce(Subquery(live, output_field=models.IntegerField()), Value(0), output_field=models.IntegerField())
 
 
 def available_quantity_expression() -> models.Expression:
@@ -68,6 +78,46 @@ class CartQuerySet(models.QuerySet):
 
     def for_user(self, user):
         return self.filter(user=user)
+
+    def with_checkout_in_progress(self):
+        """Carts whose owner has a pending order still holding stock: the buyer may be paying for them now."""
+        from shop.models import Order
+
+        paying = Order.objects.pending().with_live_holds().filter(user=OuterRef("user"))
+        return self.filter(user__isnull=False).filter(Exists(paying))
+
+    def without_checkout_in_progress(self):
+        """Carts a purge may delete: anonymous ones, and users' carts with no checkout holding stock."""
+        return self.exclude(pk__in=self.with_checkout_in_progress().values("pk"))
+
+
+class OrderQuerySet(models.QuerySet):
+    def for_user(self, user):
+        return self.filter(user=user)
+
+    def pending(self):
+        return self.filter(status="pending")
+
+    def open(self):
+        """Orders staff still act on: awaiting payment, paid, or owed a refund."""
+        return self.filter(status__in=["pending", "paid", "refund_pending"])
+
+    def with_live_holds(self):
+        from shop.models import StockHold
+
+        return self.filter(Exists(StockHold.objects.live().filter(order=OuterRef("pk"))))
+
+    def paid_since(self, moment):
+        """Orders paid at or after `moment` that kept the money (not refunded)."""
+        return self.filter(status__in=["paid", "disputed"], paid_at__gte=moment)
+
+
+class StockHoldQuerySet(models.QuerySet):
+    def live(self):
+        return self.filter(expires_at__gt=Now())
+
+    def expired(self):
+        return self.filter(expires_at__lte=Now())
 
 
 class LineItemQuerySet(models.QuerySet):

@@ -167,13 +167,37 @@ class CartSummary:
         }
 
 
+def checkout_held_by_user(*, user_id: int | None) -> dict[int, int]:
+    """Units per product that the user's pending orders hold right now (product id -> quantity)."""
+    from django.db.models import Sum
+
+    from shop.models import StockHold
+
+    if user_id is None:
+        return {}
+    holds = StockHold.objects.live().filter(order__user_id=user_id, order__status="pending")
+    totals = holds.order_by().values("product_id").annotate(total=Sum("quantity"))
+    return {row["product_id"]: row["total"] for row in totals}
+
+
+def pending_order_for(*, user):
+    """The user's newest order awaiting payment that still holds its stock, or None."""
+    from shop.models import Order
+
+    if user is None or not user.is_authenticated:
+        return None
+    return Order.objects.for_user(user).pending().with_live_holds().order_by("-created_at", "-pk").first()
+
+
 def cart_summary(cart) -> CartSummary:
     """The cart's lines with current prices and availability, in a fixed number of queries."""
     if cart is None:
         return CartSummary(cart=None)
     cap = settings.SHOP_MAX_QUANTITY_PER_LINE
+    own_holds = checkout_held_by_user(user_id=cart.user_id)
     views = []
     for line in cart.lines.with_products():
-        available = line.product.available_quantity
+        # What the owner's own checkout holds is theirs to buy: it must not make their cart look sold out.
+        available = line.product.available_quantity + own_holds.get(line.product_id, 0)
         views.append(CartLineView(line=line, available_quantity=available, max_quantity=max(min(cap, available), 1)))
     return CartSummary(cart=cart, lines=views)

@@ -117,10 +117,13 @@ def cart_add_item(*, user: AbstractBaseUser | None, session: SessionBase, produc
         )
 
     if line is None:
-        line = LineItem.objects.create(cart=cart, product=product, quantity=quantity)
+        line = LineItem.objects.create(
+            cart=cart, product=product, quantity=quantity, price_seen_amount=product.price_amount
+        )
     else:
         line.quantity = already + quantity
-        line.save(update_fields=["quantity", "updated_at"])
+        line.price_seen_amount = product.price_amount
+        line.save(update_fields=["quantity", "price_seen_amount", "updated_at"])
     cart.save(update_fields=["updated_at"])
     line.product = product
     return line
@@ -148,7 +151,9 @@ def cart_update_line(*, user: AbstractBaseUser | None, session: SessionBase, lin
     # Lowering a line is refused too while it still exceeds the stock: it would only fail later, at checkout.
     _check_available(product, quantity)
     line.quantity = quantity
-    line.save(update_fields=["quantity", "updated_at"])
+    # The cart page showed the current price beside the quantity the shopper just set.
+    line.price_seen_amount = product.price_amount
+    line.save(update_fields=["quantity", "price_seen_amount", "updated_at"])
     cart.save(update_fields=["updated_at"])
     line.product = product
     return line
@@ -237,7 +242,9 @@ def cart_merge(*, user: AbstractBaseUser, session: SessionBase) -> MergeOutcome 
             else:
                 outcome.merged.append((title, allowed))
             if current is None:
-                LineItem.objects.create(cart=target, product=product, quantity=allowed)
+                LineItem.objects.create(
+                    cart=target, product=product, quantity=allowed, price_seen_amount=line.price_seen_amount
+                )
             else:
                 current.quantity = allowed
                 current.save(update_fields=["quantity", "updated_at"])
@@ -250,8 +257,10 @@ def cart_merge(*, user: AbstractBaseUser, session: SessionBase) -> MergeOutcome 
 def cart_delete_abandoned(*, older_than: timedelta) -> int:
     """Delete anonymous carts untouched for `older_than` (their sessions are long gone); returns how many.
 
-    Signed-in users' carts are kept whatever their age. Meant for a scheduled housekeeping task.
+    Signed-in users' carts are kept whatever their age, and so is any cart with a checkout in progress (see
+    CartQuerySet.with_checkout_in_progress). Meant for a scheduled housekeeping task.
     """
     cutoff = timezone.now() - older_than
-    _total, per_model = Cart.objects.anonymous().filter(updated_at__lt=cutoff).delete()
+    stale = Cart.objects.anonymous().without_checkout_in_progress().filter(updated_at__lt=cutoff)
+    _total, per_model = stale.delete()
     return per_model.get(Cart._meta.label, 0)

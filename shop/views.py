@@ -1,17 +1,24 @@
 """The cart page and the cart endpoints. Each endpoint answers a plain form post with a redirect and a message,
 and a request sending `Accept: application/json` with JSON."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import HttpResponseRedirect, JsonResponse
-from django.shortcuts import render
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
-from shop import services
+from billing.models import Charge
+from billing.tokens import payment_url
+from shop import checkout, services
 from shop.forms import AddToCartForm, UpdateLineForm
-from shop.selectors import cart_find, cart_summary
+from shop.models import Order
+from shop.selectors import cart_find, cart_summary, pending_order_for
 
 MAX_LINE_ID = 2**63 - 1
 
@@ -58,7 +65,12 @@ def cart_detail(request):
     summary = cart_summary(cart_find(user=request.user, session=request.session))
     if _wants_json(request):
         return JsonResponse({"ok": True, "cart": summary.as_json()})
-    return render(request, "shop/cart.html", {"summary": summary, "update_form": UpdateLineForm()})
+    context = {
+        "summary": summary,
+        "update_form": UpdateLineForm(),
+        "pending_order": pending_order_for(user=request.user),
+    }
+    return render(request, "shop/cart.html", context)
 
 
 @require_POST
@@ -112,3 +124,55 @@ def cart_line_remove(request, line_id: int):
     except services.CartError as error:
         return _refused(request, error.message, status=error.status, back_to=cart_url)
     return _success(request, f"Removed {product.title} from your cart.", redirect_to=cart_url)
+
+
+@require_POST
+def cart_checkout(request):
+    """Turn the cart into an order and send the buyer to Stripe Checkout (303), or back to the cart to see why not."""
+    cart_url = reverse("shop:cart")
+    if not request.user.is_authenticated:
+        messages.info(request, "Sign in to check out. Your cart will be waiting.")
+        return redirect_to_login(cart_url)
+    cart = cart_find(user=request.user, session=request.session)
+    if cart is None:
+        return _refused(request, "Your cart is empty: add something before checking out.", status=400, back_to=cart_url)
+    try:
+        result = checkout.checkout_start(user=request.user, cart=cart, base_url=request.build_absolute_uri("/"))
+    except checkout.CheckoutError as error:
+        if error.status >= 500:
+            messages.error(request, error.message)
+            return HttpResponseRedirect(cart_url, status=303)
+        return _refused(request, error.message, status=error.status, back_to=cart_url)
+    if result.changes:
+        for change in result.changes:
+            messages.warning(request, change)
+        messages.info(request, "Your cart changed since you last saw it. Check it, then check out again.")
+        return HttpResponseRedirect(cart_url, status=303)
+    return HttpResponseRedirect(result.payment_url, status=303)
+
+
+@never_cache
+@login_required
+@require_GET
+def order_list(request):
+    orders = Order.objects.for_user(request.user).order_by("-created_at", "-pk")
+    page = Paginator(orders, settings.SHOP_ORDERS_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "shop/order_list.html", {"page": page, "orders": page.object_list})
+
+
+@never_cache
+@login_required
+@require_GET
+def order_detail(request, order_id: int):
+    if order_id > MAX_LINE_ID:
+        raise Http404("No such order of yours.")
+    order = get_object_or_404(Order.objects.prefetch_related("lines"), pk=order_id, user=request.user)
+    charges = Charge.objects.for_object(order).order_by("-created_at")
+    payment = next((charge for charge in charges if charge.paid_at), None)
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "payment": payment,
+        "pay_url": payment_url(order) if order.can_be_paid_by(request.user) else "",
+    }
+    return render(request, "shop/order_detail.html", context)

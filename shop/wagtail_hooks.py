@@ -2,8 +2,10 @@ from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
 from wagtail.admin.viewsets.pages import PageListingViewSet
+from wagtail.permissions import register_permission_policy
 
-from shop.models import ProductPage
+from shop.admin_views import OrderPermissionPolicy, OrdersDashboardPanel, OrderViewSet
+from shop.models import Order, ProductPage
 
 
 class ProductListingViewSet(PageListingViewSet):
@@ -31,3 +33,18 @@ products_viewset = ProductListingViewSet("products")
 @hooks.register("register_admin_viewset")
 def register_products_viewset():
     return products_viewset
+
+
+register_permission_policy(Order, OrderPermissionPolicy(Order), exact_class=True)
+orders_viewset = OrderViewSet("shop_order")
+
+
+@hooks.register("register_admin_viewset")
+def register_orders_viewset():
+    return orders_viewset
+
+
+@hooks.register("construct_homepage_panels")
+def add_orders_panel(request, panels):
+    if OrderPermissionPolicy(Order).user_has_permission(request.user, "view"):
+        panels.append(OrdersDashboardPanel())

@@ -264,6 +264,12 @@ SHOP_MAX_QUANTITY_PER_LINE = 10
 SHOP_PAGE_SIZE = 24
 # At or below this many units available a product shows "Only N left".
 SHOP_LOW_STOCK_THRESHOLD = 5
+# A checkout holds its stock as long as its Stripe Checkout Session can be paid (BILLING_CHECKOUT_EXPIRY_MINUTES)
+# plus this margin, so a payment made in the session's last second still finds its units waiting.
+SHOP_HOLD_MARGIN_MINUTES = 5
+# Whether a staff refund of a paid order puts its units back on the shelf (False: returns are checked first).
+SHOP_RESTOCK_ON_REFUND = True
+SHOP_ORDERS_PAGE_SIZE = 20
 
 # --- Billing ------------------------------------------------------------------------------------
 # The API version stripe==16.1.0 was generated against; upgrading the library means re-testing this.

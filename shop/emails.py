@@ -1,0 +1,39 @@
+"""E-mails to buyers about their orders, rendered from templates/shop/email/."""
+
+import logging
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from wagtail.models import Site
+
+logger = logging.getLogger(__name__)
+
+TEMPLATES = {
+    "paid": ("shop/email/order_paid_subject.txt", "shop/email/order_paid.txt"),
+    "refunded": ("shop/email/order_refunded_subject.txt", "shop/email/order_refunded.txt"),
+}
+
+
+def _site_root() -> str:
+    site = Site.objects.filter(is_default_site=True).first()
+    return site.root_url if site else ""
+
+
+def order_email_send(*, order_id: int, kind: str) -> bool:
+    """Send the buyer the `kind` ("paid" or "refunded") e-mail for an order; False when there is nobody to tell."""
+    from shop.models import Order
+
+    order = Order.objects.select_related("user").prefetch_related("lines").filter(pk=order_id).first()
+    if order is None:
+        return False
+    recipient = order.email or order.user.email
+    if not recipient:
+        logger.warning("%s has no e-mail address; the %s e-mail was not sent", order, kind)
+        return False
+    subject_template, body_template = TEMPLATES[kind]
+    context = {"order": order, "lines": list(order.lines.all()), "order_url": _site_root() + order.get_absolute_url()}
+    subject = " ".join(render_to_string(subject_template, context).split())
+    body = render_to_string(body_template, context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    return True
