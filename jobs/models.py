@@ -1,0 +1,355 @@
+"""The job board: one JobIndexPage at /jobs/ and the JobPage listings under it, paid by the week through billing."""
+
+import json
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.core.validators import EmailValidator, URLValidator
+from django.db import models
+from django.http import Http404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import strip_tags
+from modelcluster.contrib.taggit import ClusterTaggableManager
+from modelcluster.fields import ParentalKey
+from taggit.models import TaggedItemBase
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.fields import RichTextField
+from wagtail.models import Page, PageManager, Site
+from wagtail.rich_text import expand_db_html
+from wagtail.search import index
+
+from billing.money import MoneyError, format_amount, to_decimal
+from jobs.querysets import JobPageQuerySet
+
+# Paths jobs/urls.py serves under /jobs/; a listing with one of these slugs could never be reached.
+RESERVED_SLUGS = frozenset({"new", "mine", "feed"})
+
+CURRENCY_CHOICES = [
+    ("USD", "US dollar (USD)"),
+    ("EUR", "Euro (EUR)"),
+    ("GBP", "Pound sterling (GBP)"),
+    ("CAD", "Canadian dollar (CAD)"),
+    ("AUD", "Australian dollar (AUD)"),
+    ("CHF", "Swiss franc (CHF)"),
+    ("JPY", "Japanese yen (JPY)"),
+]
+
+
+class EmploymentType(models.TextChoices):
+    # Values are schema.org's employmentType, so JSON-LD can use them as they are.
+    FULL_TIME = "FULL_TIME", "Full time"
+    PART_TIME = "PART_TIME", "Part time"
+    CONTRACTOR = "CONTRACTOR", "Contract"
+    TEMPORARY = "TEMPORARY", "Temporary"
+    INTERN = "INTERN", "Internship"
+
+
+class SalaryPeriod(models.TextChoices):
+    # schema.org QuantitativeValue unitText values.
+    HOUR = "HOUR", "an hour"
+    DAY = "DAY", "a day"
+    WEEK = "WEEK", "a week"
+    MONTH = "MONTH", "a month"
+    YEAR = "YEAR", "a year"
+
+
+def validate_how_to_apply(value: str) -> None:
+    """An http(s) address or an e-mail address."""
+    value = (value or "").strip()
+    if "@" in value and not value.lower().startswith(("http://", "https://")):
+        EmailValidator(message="Enter a valid e-mail address or a web address starting with https://.")(value)
+        return
+    URLValidator(
+        schemes=["http", "https"], message="Enter a valid web address starting with https://, or an e-mail address."
+    )(value)
+
+
+@register_setting(icon="cog")
+class JobBoardSettings(BaseSiteSetting):
+    """What one week on the board costs; read on the server each time a poster pays."""
+
+    price_amount = models.PositiveIntegerField(
+        "price per week",
+        default=4900,
+        help_text="In the currency's smallest unit: cents for USD (4900 = 49.00), yen for JPY.",
+    )
+    price_currency = models.CharField("currency", max_length=3, choices=CURRENCY_CHOICES, default="USD")
+
+    panels = [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")])]
+
+    class Meta:
+        verbose_name = "job board settings"
+
+    def clean(self):
+        super().clean()
+        if not self.price_amount:
+            raise ValidationError({"price_amount": "A week on the board must cost more than nothing."})
+
+    @property
+    def price_display(self) -> str:
+        return format_amount(self.price_amount, self.price_currency)
+
+    @classmethod
+    def current(cls, site: Site | None = None) -> "JobBoardSettings":
+        site = site or Site.objects.filter(is_default_site=True).first()
+        if site is None:
+            return cls(price_amount=4900, price_currency="USD")
+        return cls.for_site(site)
+
+
+class JobIndexPage(Page):
+    """The board at /jobs/: paid listings, most recently paid first, with filters and search."""
+
+    intro = RichTextField(blank=True, help_text="Shown above the listings.")
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+
+    parent_page_types = ["website.HomePage"]
+    subpage_types = ["jobs.JobPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = "job index page"
+
+    def get_context(self, request, *args, **kwargs):
+        from jobs.selectors import job_board_listing
+
+        context = super().get_context(request, *args, **kwargs)
+        context["listing"] = job_board_listing(params=request.GET, user=request.user)
+        return context
+
+
+class JobPageTag(TaggedItemBase):
+    content_object = ParentalKey("jobs.JobPage", on_delete=models.CASCADE, related_name="tagged_items")
+
+
+class JobPage(Page):
+    """One job listing. The poster is the page owner; it is on the board while a paid week runs.
+
+    `paid`, `paid_until` and `last_paid_at` are never edited: the pre_save receiver in jobs.signals recomputes
+    them from billing's ledger before every save (see jobs.services.job_paid_status).
+    """
+
+    company = models.CharField(max_length=120)
+    location = models.CharField(max_length=120, blank=True, help_text="City and country, or a region for remote jobs.")
+    remote = models.BooleanField(default=False, help_text="The job can be done from anywhere in the location given.")
+    employment_type = models.CharField(max_length=20, choices=EmploymentType.choices, default=EmploymentType.FULL_TIME)
+    salary_min = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="In the currency's smallest unit (cents for USD)."
+    )
+    salary_max = models.PositiveBigIntegerField(
+        null=True, blank=True, help_text="In the currency's smallest unit (cents for USD)."
+    )
+    salary_currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    salary_period = models.CharField(max_length=10, choices=SalaryPeriod.choices, default=SalaryPeriod.YEAR)
+    description = RichTextField(features=["h2", "h3", "bold", "italic", "ol", "ul", "link"])
+    how_to_apply = models.CharField(
+        max_length=500,
+        validators=[validate_how_to_apply],
+        help_text="A web address (https://…) or an e-mail address where candidates apply.",
+    )
+    tags = ClusterTaggableManager(through=JobPageTag, blank=True)
+
+    paid = models.BooleanField(default=False, editable=False)
+    paid_until = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
+    last_paid_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    objects = PageManager.from_queryset(JobPageQuerySet)()
+
+    content_panels = Page.content_panels + [
+        HelpPanel(template="jobs/admin/paid_status_panel.html", heading="Payment"),
+        MultiFieldPanel(
+            [FieldPanel("company"), FieldRowPanel([FieldPanel("location"), FieldPanel("remote")])],
+            heading="Employer and place",
+        ),
+        FieldPanel("employment_type"),
+        MultiFieldPanel(
+            [
+                FieldRowPanel([FieldPanel("salary_min"), FieldPanel("salary_max")]),
+                FieldRowPanel([FieldPanel("salary_currency"), FieldPanel("salary_period")]),
+            ],
+            heading="Salary (optional)",
+        ),
+        FieldPanel("description"),
+        FieldPanel("how_to_apply"),
+        FieldPanel("tags"),
+    ]
+
+    search_fields = Page.search_fields + [
+        index.SearchField("company"),
+        index.SearchField("location"),
+        index.SearchField("description"),
+        index.AutocompleteField("company"),
+        index.FilterField("remote"),
+        index.FilterField("employment_type"),
+        index.FilterField("paid_until"),
+    ]
+
+    parent_page_types = ["jobs.JobIndexPage"]
+    subpage_types = []
+
+    class Meta:
+        verbose_name = "job page"
+        permissions = [("post_job", "Can post job listings on the site")]
+
+    def clean(self):
+        super().clean()
+        errors = {}
+        if self.slug in RESERVED_SLUGS:
+            errors["slug"] = f"“{self.slug}” is taken by the job board's own pages; choose another slug."
+        if self.salary_min is not None and self.salary_max is not None and self.salary_min > self.salary_max:
+            errors["salary_max"] = "The highest salary must not be below the lowest."
+        if errors:
+            raise ValidationError(errors)
+
+    # --- Being on the board -----------------------------------------------------------------------
+
+    def is_on_board(self, now=None) -> bool:
+        now = now or timezone.now()
+        return bool(self.live and self.paid_until and self.paid_until > now)
+
+    def status(self, now=None) -> str:
+        """ "live", "expired" (a paid week has ended) or "unpaid" (never paid, or refunded), for posters and editors."""
+        now = now or timezone.now()
+        if self.paid_until is None:
+            return "unpaid"
+        if self.paid_until > now:
+            return "live" if self.live else "unpublished"
+        return "expired"
+
+    def can_be_seen_unpaid_by(self, user) -> bool:
+        if not user.is_authenticated:
+            return False
+        return user.pk == self.owner_id or self.permissions_for_user(user).can_edit()
+
+    def serve(self, request, *args, **kwargs):
+        if not self.is_on_board() and not self.can_be_seen_unpaid_by(request.user):
+            raise Http404("No such job listing.")
+        return super().serve(request, *args, **kwargs)
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["on_board"] = self.is_on_board()
+        context["json_ld"] = self.json_ld(request)
+        return context
+
+    def get_sitemap_urls(self, request=None):
+        if not self.is_on_board():
+            return []
+        return super().get_sitemap_urls(request)
+
+    # --- Display ------------------------------------------------------------------------------------
+
+    @property
+    def salary_display(self) -> str:
+        """ "$90,000 to $120,000 a year", "From €40 an hour", or "" when no salary is given."""
+        try:
+            low = format_amount(self.salary_min, self.salary_currency) if self.salary_min is not None else ""
+            high = format_amount(self.salary_max, self.salary_currency) if self.salary_max is not None else ""
+        except MoneyError:
+            return ""
+        period = self.get_salary_period_display()
+        if low and high:
+            return f"{low} to {high} {period}" if low != high else f"{low} {period}"
+        if low:
+            return f"From {low} {period}"
+        if high:
+            return f"Up to {high} {period}"
+        return ""
+
+    @property
+    def place_display(self) -> str:
+        if self.remote:
+            return f"Remote ({self.location})" if self.location else "Remote"
+        return self.location
+
+    @property
+    def apply_href(self) -> str:
+        value = self.how_to_apply.strip()
+        return value if value.lower().startswith(("http://", "https://")) else f"mailto:{value}"
+
+    @property
+    def tag_list(self) -> list:
+        """The tags, from the prefetched `tagged_items` when the board's query fetched them."""
+        return sorted((item.tag for item in self.tagged_items.all()), key=lambda tag: tag.name.lower())
+
+    @property
+    def tag_names(self) -> list[str]:
+        return [tag.name for tag in self.tag_list]
+
+    def json_ld(self, request=None) -> str:
+        """schema.org JobPosting as a JSON string safe to put inside <script> (no "<", ">" or "&" left raw)."""
+        data = {
+            "@context": "https://schema.org",
+            "@type": "JobPosting",
+            "title": self.title,
+            "description": expand_db_html(self.description),
+            "datePosted": (self.first_published_at or self.last_paid_at or timezone.now()).isoformat(),
+            "hiringOrganization": {"@type": "Organization", "name": self.company},
+            "employmentType": self.employment_type,
+            "directApply": False,
+            "url": self.get_full_url(request) or "",
+        }
+        if self.paid_until:
+            data["validThrough"] = self.paid_until.isoformat()
+        if self.remote:
+            data["jobLocationType"] = "TELECOMMUTE"
+            if self.location:
+                data["applicantLocationRequirements"] = {"@type": "AdministrativeArea", "name": self.location}
+        else:
+            data["jobLocation"] = {
+                "@type": "Place",
+                "address": {"@type": "PostalAddress", "addressLocality": self.location},
+            }
+        if self.salary_min is not None or self.salary_max is not None:
+            value = {"@type": "QuantitativeValue", "unitText": self.salary_period}
+            if self.salary_min is not None:
+                value["minValue"] = to_decimal(self.salary_min, self.salary_currency)
+            if self.salary_max is not None:
+                value["maxValue"] = to_decimal(self.salary_max, self.salary_currency)
+            data["baseSalary"] = {"@type": "MonetaryAmount", "currency": self.salary_currency, "value": value}
+        text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+        return text.translate({ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"})
+
+    # --- Billing's payable protocol (billing.payables) ------------------------------------------
+
+    def payment_amount(self) -> int:
+        return JobBoardSettings.current(self.get_site()).price_amount
+
+    def payment_currency(self) -> str:
+        return JobBoardSettings.current(self.get_site()).price_currency
+
+    def payment_description(self) -> str:
+        days = settings.JOBS_PAID_PERIOD.days
+        return f"Job listing “{self.title}” at {self.company}: {days} days on the board"
+
+    def can_be_paid_by(self, user) -> bool:
+        # Paying again while paid is a bump: another week from now, and to the top of the board.
+        return bool(user.is_authenticated and user.pk == self.owner_id and self.live)
+
+    def payment_success_url(self) -> str:
+        return reverse("jobs:mine")
+
+    def payment_cancel_url(self) -> str:
+        return reverse("jobs:mine")
+
+    def on_charge_succeeded(self, charge):
+        from jobs.services import job_refresh_paid_status
+
+        job_refresh_paid_status(page=self)
+
+    def on_charge_refunded(self, charge):
+        from jobs.services import job_refresh_paid_status
+
+        job_refresh_paid_status(page=self)
+
+    def on_charge_disputed(self, charge):
+        from jobs.services import job_refresh_paid_status
+
+        job_refresh_paid_status(page=self)
+
+    def description_text(self) -> str:
+        return strip_tags(self.description)

@@ -4,6 +4,7 @@ Everything that differs between machines comes from the environment (or a `.env`
 repository root), read through django-environ. `.env.example` documents every variable.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -285,5 +286,10 @@ BILLING_CHECKOUT_EXPIRY_MINUTES = 30
 LOGGING["loggers"]["stripe"] = {"level": "WARNING"}
 
 # --- Jobs ---------------------------------------------------------------------------------------
+# One payment keeps a listing on /jobs/ this long after the payment is confirmed.
+JOBS_PAID_PERIOD = timedelta(days=7)
+# True: every signed-in user may post listings; False: only those with jobs.post_job ("Job posters" group).
+JOBS_ANY_SIGNED_IN_USER_MAY_POST = False
+JOBS_PAGE_SIZE = 20
 
 # --- Housekeeping -------------------------------------------------------------------------------

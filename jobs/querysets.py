@@ -1,0 +1,32 @@
+"""Reusable reads of job listings, as QuerySet methods."""
+
+from django.db.models import F, Prefetch, Q
+from wagtail.models import PageQuerySet
+
+
+class JobPageQuerySet(PageQuerySet):
+    def on_board(self, now):
+        """Live listings whose paid week runs past `now`, most recently paid first: the rows of /jobs/.
+
+        Decided by `paid_until` rather than the stored `paid` flag, so a listing leaves the board the moment its
+        week ends, even before housekeeping saves it. Tags come in one extra query, whatever the count.
+        """
+        from jobs.models import JobPageTag
+
+        return (
+            self.live()
+            .filter(paid_until__gt=now)
+            .prefetch_related(Prefetch("tagged_items", queryset=JobPageTag.objects.select_related("tag")))
+            .order_by(F("last_paid_at").desc(nulls_last=True), "-pk")
+        )
+
+    def owned_by(self, user):
+        return self.filter(owner=user)
+
+    def flag_out_of_step(self, now):
+        """Listings whose stored `paid` flag disagrees with their paid-until time (a week that has ended, mostly)."""
+        return self.filter(
+            Q(paid=True, paid_until__lte=now)
+            | Q(paid=True, paid_until__isnull=True)
+            | Q(paid=False, paid_until__gt=now)
+        )

@@ -1,0 +1,166 @@
+"""Paying for listings end to end against the offline Stripe sandbox: post, pay, bump, refund, dispute."""
+
+import json
+import time
+import uuid
+from datetime import timedelta
+
+import pytest
+
+from billing import services
+from billing.models import Charge
+from billing.sandbox.signing import stripe_signature_header
+from billing.tokens import payment_url
+from jobs.factories import record_payment
+from jobs.models import JobBoardSettings, JobPage
+
+pytestmark = pytest.mark.django_db
+
+LISTING = {
+    "title": "Platform engineer",
+    "company": "Acme",
+    "location": "Berlin, Germany",
+    "employment_type": "FULL_TIME",
+    "salary_currency": "USD",
+    "salary_period": "YEAR",
+    "description": "Keep the lights on.",
+    "how_to_apply": "https://acme.example.com/apply",
+}
+
+
+def board(client) -> list[str]:
+    return [job.title for job in client.get("/jobs/").context["listing"].jobs]
+
+
+def post_and_pay_with_a_new_card(client, sandbox) -> tuple[JobPage, Charge]:
+    response = client.post("/jobs/new/", LISTING)
+    job = JobPage.objects.get(title=LISTING["title"])
+    assert response["Location"] == payment_url(job)
+    response = client.post(payment_url(job), {"action": "checkout"})
+    assert response.status_code == 303
+    charge = Charge.objects.for_object(job).get(status=Charge.Status.PENDING)
+    sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    return job, charge
+
+
+def test_posting_then_paying_through_checkout_puts_the_listing_on_the_board_at_once(
+    stripe_sandbox, poster_client, job_index
+):
+    job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    assert board(poster_client) == []
+    assert charge.amount == 4900 and charge.currency == "usd"
+
+    responses = stripe_sandbox.deliver_events(poster_client)
+
+    assert {response.status_code for response in responses} == {200}
+    charge.refresh_from_db()
+    job.refresh_from_db()
+    assert charge.status == Charge.Status.SUCCEEDED
+    assert job.paid is True
+    assert job.last_paid_at == charge.paid_at
+    assert job.paid_until == charge.paid_at + timedelta(days=7)
+    assert board(poster_client) == ["Platform engineer"]
+    # Back from Checkout, the poster lands on their listings.
+    back = poster_client.get("/billing/checkout/return/", {"session_id": charge.stripe_checkout_session_id})
+    assert back["Location"] == "/jobs/mine/"
+
+
+def test_the_price_is_the_site_setting(stripe_sandbox, poster_client, site, job_index):
+    JobBoardSettings.objects.update_or_create(site=site, defaults={"price_amount": 9900, "price_currency": "EUR"})
+
+    _job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+
+    assert (charge.amount, charge.currency) == (9900, "eur")
+
+
+def test_bumping_with_the_saved_card_is_a_new_payment_and_tops_the_board(
+    stripe_sandbox, poster_client, poster, make_job
+):
+    job, _first = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    stripe_sandbox.deliver_events(poster_client)
+    job.refresh_from_db()
+    newer = make_job(title="Paid later")
+    record_payment(newer, paid_at=job.last_paid_at + timedelta(microseconds=1))
+    assert board(poster_client) == ["Paid later", "Platform engineer"]
+    [card] = services.card_list(user=poster)
+
+    response = poster_client.get(f"/jobs/{job.pk}/bump/")
+    assert response["Location"] == payment_url(job)
+    page = poster_client.get(payment_url(job))
+    assert "4242" in page.text
+    response = poster_client.post(payment_url(job), {"action": "saved_card", "payment_method": card.id})
+
+    assert response.status_code == 302
+    assert response["Location"] == "/jobs/mine/"
+    charges = Charge.objects.for_object(job).order_by("created_at")
+    assert [charge.status for charge in charges] == [Charge.Status.SUCCEEDED, Charge.Status.SUCCEEDED]
+    bump = charges.last()
+    assert bump.method == Charge.Method.SAVED_CARD
+    job.refresh_from_db()
+    assert job.last_paid_at == bump.paid_at
+    assert job.paid_until == bump.paid_at + timedelta(days=7)
+    assert board(poster_client) == ["Platform engineer", "Paid later"]
+
+
+def test_a_refund_takes_the_listing_off_the_board_at_once(stripe_sandbox, poster_client, job_index):
+    job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    stripe_sandbox.deliver_events(poster_client)
+    assert board(poster_client) == ["Platform engineer"]
+
+    services.charge_refund(charge=Charge.objects.get(pk=charge.pk))
+
+    job.refresh_from_db()
+    assert (job.paid, job.paid_until) == (False, None)
+    assert board(poster_client) == []
+    assert poster_client.get(job.url).status_code == 200  # the poster still sees it, marked unpaid
+    stripe_sandbox.deliver_events(poster_client)  # the charge.refunded webhook changes nothing more
+    job.refresh_from_db()
+    assert job.paid is False
+
+
+def test_a_partial_refund_also_ends_the_week(stripe_sandbox, poster_client, job_index):
+    job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    stripe_sandbox.deliver_events(poster_client)
+
+    services.charge_refund(charge=Charge.objects.get(pk=charge.pk), amount=900)
+
+    job.refresh_from_db()
+    assert job.paid is False
+    assert board(poster_client) == []
+
+
+def test_a_dispute_takes_the_listing_off_the_board_at_once(stripe_sandbox, client, poster_client, job_index):
+    job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    stripe_sandbox.deliver_events(poster_client)
+    charge.refresh_from_db()
+    event = {
+        "id": f"evt_{uuid.uuid4().hex[:24]}",
+        "object": "event",
+        "created": int(time.time()),
+        "livemode": False,
+        "type": "charge.dispute.created",
+        "data": {
+            "object": {
+                "id": "dp_test_1",
+                "object": "dispute",
+                "charge": charge.stripe_charge_id,
+                "payment_intent": charge.stripe_payment_intent_id,
+                "reason": "fraudulent",
+            }
+        },
+    }
+    body = json.dumps(event).encode()
+
+    response = client.post(
+        "/billing/webhook/",
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_signature_header(body, stripe_sandbox.webhook_secret),
+    )
+
+    assert response.status_code == 200
+    charge.refresh_from_db()
+    job.refresh_from_db()
+    assert charge.status == Charge.Status.DISPUTED
+    assert job.paid is False
+    assert board(client) == []
