@@ -30,3 +30,9 @@ AUTHENTICATION_BACKENDS = authentication_backends(github=True, google=True)
 
 # A payable model that exists only for billing's tests (tests/billing_testapp).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.billing_testapp"]
+
+# On SQLite the test database is a file, not shared-cache memory: a live server's threads (the browser tests, with
+# the sandbox's webhooks racing the payer's redirect) then wait on each other through the busy timeout as in
+# production, instead of failing with "database table is locked".
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
+    DATABASES["default"]["TEST"] = {"NAME": str(BASE_DIR / "var" / "test-db.sqlite3")}  # noqa: F405
