@@ -6,10 +6,10 @@ WEBHOOK_PATH = "/billing/webhook/"
 
 
 def sign_in(page, username: str, *, then: str, from_url: str = "") -> None:
-    """Fill in the sign-in form (already on it when `from_url` is empty and the page is the login page)."""
+    """Sign in with a password on the site's or the Wagtail admin's login page (`from_url` first leads there)."""
     if from_url:
         page.goto(from_url)
-    page.wait_for_url("**/accounts/login/**")
+    page.wait_for_url("**/login/**")
     page.a11y.check()
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(DEFAULT_PASSWORD)
