@@ -224,7 +224,7 @@ def seed(stdout):
             salary_currency=currency,
             salary_period=period,
             description=(
-                f"<p>{company} is hiring a {title.lower()}. You will work with a small, friendly team "
+                f"<p>{company} is hiring: {title}. You will work with a small, friendly team "
                 "and ship to production in your first week.</p><p>Tell us what you have built.</p>"
             ),
             how_to_apply=f"jobs@{company.split()[0].lower()}.example.com",

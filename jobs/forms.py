@@ -45,7 +45,7 @@ class JobPostForm(forms.Form):
     )
     remote = forms.BooleanField(label="Remote job", required=False)
     employment_type = forms.ChoiceField(choices=EmploymentType.choices)
-    salary_min = forms.CharField(label="Salary from", max_length=20, required=False, help_text="For example 85000.")
+    salary_min = forms.CharField(label="Salary from", max_length=20, required=False)
     salary_max = forms.CharField(label="Salary to", max_length=20, required=False)
     salary_currency = forms.ChoiceField(label="Salary currency", choices=CURRENCY_CHOICES, initial="USD")
     salary_period = forms.ChoiceField(label="Salary per", choices=SalaryPeriod.choices, initial=SalaryPeriod.YEAR)

@@ -26,6 +26,7 @@ from jobs.querysets import JobPageQuerySet
 
 # Paths jobs/urls.py serves under /jobs/; a listing with one of these slugs could never be reached.
 RESERVED_SLUGS = frozenset({"new", "mine", "feed"})
+INDEX_SLUG = "jobs"
 
 CURRENCY_CHOICES = [
     ("USD", "US dollar (USD)"),
@@ -114,11 +115,17 @@ class JobIndexPage(Page):
     class Meta:
         verbose_name = "job index page"
 
+    def clean(self):
+        super().clean()
+        # jobs/urls.py serves /jobs/new/, /jobs/mine/ and the feed beside it, and the header links /jobs/.
+        if self.slug != INDEX_SLUG:
+            raise ValidationError({"slug": f"The job board lives at /{INDEX_SLUG}/; keep the slug “{INDEX_SLUG}”."})
+
     def get_context(self, request, *args, **kwargs):
         from jobs.selectors import job_board_listing
 
         context = super().get_context(request, *args, **kwargs)
-        context["listing"] = job_board_listing(params=request.GET, user=request.user)
+        context["listing"] = job_board_listing(params=request.GET)
         return context
 
 

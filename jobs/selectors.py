@@ -69,7 +69,7 @@ def job_board_queryset(*, filters: Mapping[str, str], now: datetime):
     return jobs
 
 
-def job_board_listing(*, params: Mapping[str, str], user=None, now: datetime | None = None) -> JobBoardListing:
+def job_board_listing(*, params: Mapping[str, str], now: datetime | None = None) -> JobBoardListing:
     """One page (JOBS_PAGE_SIZE listings) of /jobs/ for ?q=, ?remote=, ?location=, ?employment_type=, ?tag=, ?page=.
 
     Bad filter values are ignored and bad page numbers fall back to the first or last page. The number of

@@ -1,10 +1,12 @@
 import re
 
+from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.urls import reverse
+from django.utils.html import format_html
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
@@ -60,10 +62,56 @@ class ShopIndexPage(Page):
         return context
 
 
+def stock_on_hand_locked(product_id: int, *, default: int) -> int:
+    """The current stock figure, with the product row locked until the surrounding transaction ends."""
+    current = (
+        ProductPage.objects.select_for_update(of=("self",))
+        .filter(pk=product_id)
+        .values_list("stock_on_hand", flat=True)
+        .first()
+    )
+    return default if current is None else current
+
+
+class StockInput(forms.NumberInput):
+    """The stock field, carrying the figure it showed: a sale made while the form was open changes the live
+    figure, and only a figure the editor typed counts as a change."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        shown = format_html('<input type="hidden" name="{}_shown" value="{}">', name, "" if value is None else value)
+        return super().render(name, value, attrs, renderer) + shown
+
+    @staticmethod
+    def shown_value(data, name: str) -> int | None:
+        try:
+            return int(data.get(f"{name}_shown", ""))
+        except (TypeError, ValueError):
+            return None
+
+
 class ProductPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sku"].required = True
+        self.fields["stock_on_hand"].widget = StockInput()
+        self.fields["stock_on_hand"].help_text = (
+            "Units in the warehouse that can be sold. A change here applies as soon as you save, draft or not; "
+            "sales made while this form was open are kept unless you change the figure."
+        )
+
+    def save(self, commit=True):
+        page = super().save(commit=commit)
+        shown = StockInput.shown_value(self.data, self.add_prefix("stock_on_hand"))
+        changed = "stock_on_hand" in self.changed_data if shown is None else page.stock_on_hand != shown
+        if page.pk is not None and changed:
+            # The editor stated a new figure: it applies now, not when a revision is published.
+            with transaction.atomic():
+                stock_on_hand_locked(page.pk, default=page.stock_on_hand)
+                ProductPage.objects.filter(pk=page.pk).update(stock_on_hand=page.stock_on_hand)
+            page._stock_as_loaded = page.stock_on_hand
+        elif page.pk is not None:
+            page._stock_as_loaded = page.stock_on_hand  # unchanged: save() keeps the live figure
+        return page
 
 
 class ProductPage(Page):
@@ -131,6 +179,38 @@ class ProductPage(Page):
 
     class Meta:
         verbose_name = "product page"
+
+    # Stock on hand is live data that sales change with F() updates, not content: a revision carries the
+    # figure of its day, and a page loaded a minute ago the figure of that minute. Publishing either must not
+    # put sold units back on the shelf, so a save that did not change the figure keeps the current one, and
+    # a page built from a revision takes the live figure. Editors change stock through the edit form, which
+    # applies it at once (ProductPageForm.save), drafts or not.
+    @classmethod
+    def from_db(cls, db, field_names, values):
+        instance = super().from_db(db, field_names, values)
+        instance._stock_as_loaded = instance.__dict__.get("stock_on_hand")
+        return instance
+
+    def with_content_json(self, content):
+        page = super().with_content_json(content)
+        page.stock_on_hand = self.stock_on_hand
+        page._stock_as_loaded = getattr(self, "_stock_as_loaded", self.stock_on_hand)
+        return page
+
+    def save(self, *args, **kwargs):
+        update_fields = kwargs.get("update_fields")
+        writes_stock = update_fields is None or "stock_on_hand" in update_fields
+        loaded = getattr(self, "_stock_as_loaded", None)
+        if writes_stock and self.pk is not None and loaded is not None and self.stock_on_hand == loaded:
+            with transaction.atomic():
+                # The row lock orders this save after any checkout or fulfilment in flight.
+                self.stock_on_hand = stock_on_hand_locked(self.pk, default=self.stock_on_hand)
+                result = super().save(*args, **kwargs)
+        else:
+            result = super().save(*args, **kwargs)
+        if writes_stock:
+            self._stock_as_loaded = self.stock_on_hand
+        return result
 
     def sku_search_terms(self) -> str:
         """The SKU also split at its separators and run together, so "PEN-77", "PEN 77" and "PEN77" all find it.
@@ -353,8 +433,12 @@ class Order(models.Model):
         order_fulfil(order_id=self.pk, charge=charge)
 
     def on_charge_canceled(self, charge) -> None:
+        from billing.models import Charge
         from shop.checkout import order_release
 
+        if charge.status == Charge.Status.FAILED:
+            # A declined card: the buyer may try another while the hold lasts; expiry or the sweep releases it.
+            return
         order_release(order_id=self.pk, status=self.Status.EXPIRED, unless_charge_pending_other_than=charge.pk)
 
     def on_charge_refunded(self, charge) -> None:

@@ -12,13 +12,11 @@ CHARGES_SHOWN = 20
 
 
 def _charge_admin_url(charge) -> str:
+    """Billing's admin page for the charge (refunds are made there)."""
     try:
-        return reverse("wagtailsnippets_billing_charge:inspect", args=[charge.pk])
+        return reverse("billing_charge:inspect", args=[charge.pk])
     except NoReverseMatch:
-        try:
-            return reverse("billing_charge:inspect", args=[charge.pk])
-        except NoReverseMatch:
-            return ""
+        return ""
 
 
 @register.inclusion_tag("jobs/admin/payment_summary.html")

@@ -46,7 +46,7 @@ def test_the_job_listings_sort_by_paid_until(client, editor, make_job):
 
 
 def test_the_edit_page_shows_the_listings_charges_and_its_status(client, editor, job):
-    record_payment(job, amount=4900)
+    paid = record_payment(job, amount=4900)
     record_payment(job, status=Charge.Status.REFUNDED, amount=4900, amount_refunded=4900)
     client.force_login(editor)
 
@@ -57,6 +57,7 @@ def test_the_edit_page_shows_the_listings_charges_and_its_status(client, editor,
     assert "on the board until" in text
     assert text.count("$49.00") >= 2
     assert "Refunded" in text
+    assert f'href="/admin/billing_charge/inspect/{paid.pk}/"' in text
     assert "cannot be edited here" in text
     assert 'name="paid"' not in text and 'name="paid_until"' not in text
 

@@ -34,6 +34,15 @@ def test_page_types_live_where_they_should():
     assert JobIndexPage.max_count == 1
 
 
+def test_the_board_keeps_the_slug_jobs(job_index):
+    from django.core.exceptions import ValidationError
+
+    job_index.full_clean()
+    job_index.slug = "careers"
+    with pytest.raises(ValidationError, match="keep the slug"):
+        job_index.full_clean()
+
+
 def test_a_listing_cannot_take_a_slug_the_board_uses(job):
     from django.core.exceptions import ValidationError
 

@@ -13,6 +13,7 @@ from billing.sandbox.signing import stripe_signature_header
 from billing.tokens import payment_url
 from jobs.factories import record_payment
 from jobs.models import JobBoardSettings, JobPage
+from tests.jobs.helpers import payable_named_by
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +36,7 @@ def board(client) -> list[str]:
 def post_and_pay_with_a_new_card(client, sandbox) -> tuple[JobPage, Charge]:
     response = client.post("/jobs/new/", LISTING)
     job = JobPage.objects.get(title=LISTING["title"])
-    assert response["Location"] == payment_url(job)
+    assert payable_named_by(response["Location"]) == job
     response = client.post(payment_url(job), {"action": "checkout"})
     assert response.status_code == 303
     charge = Charge.objects.for_object(job).get(status=Charge.Status.PENDING)
@@ -85,7 +86,7 @@ def test_bumping_with_the_saved_card_is_a_new_payment_and_tops_the_board(
     [card] = services.card_list(user=poster)
 
     response = poster_client.get(f"/jobs/{job.pk}/bump/")
-    assert response["Location"] == payment_url(job)
+    assert payable_named_by(response["Location"]) == job
     page = poster_client.get(payment_url(job))
     assert "4242" in page.text
     response = poster_client.post(payment_url(job), {"action": "saved_card", "payment_method": card.id})

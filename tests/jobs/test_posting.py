@@ -8,6 +8,7 @@ from django.utils import timezone
 from billing.tokens import payment_url
 from jobs.factories import record_payment
 from jobs.models import JobPage
+from tests.jobs.helpers import payable_named_by
 
 pytestmark = pytest.mark.django_db
 
@@ -76,7 +77,7 @@ def test_posting_creates_a_published_unpaid_listing_owned_by_the_poster_and_goes
 
     job = JobPage.objects.get()
     assert response.status_code == 302
-    assert response["Location"] == payment_url(job)
+    assert payable_named_by(response["Location"]) == job
     assert job.get_parent().specific == job_index
     assert job.owner == poster
     assert job.live and not job.has_unpublished_changes
@@ -210,7 +211,7 @@ def test_pay_and_bump_send_the_poster_to_billings_payment_page(poster_client, pa
     response = poster_client.get(f"/jobs/{paid_job.pk}/{action}/")
 
     assert response.status_code == 302
-    assert response["Location"] == payment_url(paid_job)
+    assert payable_named_by(response["Location"]) == paid_job
 
 
 def test_an_unpublished_listing_cannot_be_paid(poster_client, job):

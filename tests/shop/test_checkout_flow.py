@@ -289,3 +289,17 @@ def test_a_dispute_on_a_paid_order_marks_it_disputed(
 
     order.refresh_from_db()
     assert order.status == Order.Status.DISPUTED
+
+
+def test_a_declined_card_keeps_the_order_and_its_hold_for_another_try(stripe_sandbox, signed_in, product):
+    add(signed_in, product, 1)
+    checkout(signed_in)
+    order = Order.objects.get()
+    # Billing marks a declined saved-card payment failed and tells the payable through on_charge_canceled.
+    Charge.objects.filter(pk=pending_charge(order).pk).update(status=Charge.Status.FAILED)
+
+    order.on_charge_canceled(Charge.objects.for_object(order).get())
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING
+    assert StockHold.objects.filter(order=order).exists()
