@@ -10,6 +10,7 @@ library after a network error, or by a person pressing the button again) never m
 
 import functools
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import stripe
@@ -202,6 +203,18 @@ def retrieve_checkout_session(session_id: str) -> dict:
 
 def expire_checkout_session(session_id: str) -> dict:
     return _call("expire checkout session", get_client().v1.checkout.sessions.expire, session_id)
+
+
+def list_checkout_sessions(*, status: str, created_since: int, page_size: int = 100) -> Iterator[dict]:
+    """Checkout Sessions with `status` created at or after `created_since` (Unix time), newest first, every page."""
+    params = {"status": status, "created": {"gte": int(created_since)}, "limit": page_size}
+    while True:
+        page = _call("list checkout sessions", get_client().v1.checkout.sessions.list, params=params)
+        sessions = list(page.get("data") or [])
+        yield from sessions
+        if not page.get("has_more") or not sessions:
+            return
+        params = {**params, "starting_after": sessions[-1]["id"]}
 
 
 # --- Payment intents, charges, cards ---------------------------------------------------------------

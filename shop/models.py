@@ -1,4 +1,6 @@
 import re
+from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
@@ -23,6 +25,9 @@ from shop.querysets import (
     StockHoldQuerySet,
     held_quantity_expression,
 )
+
+if TYPE_CHECKING:
+    from shop.purge import PurgeResult
 
 CURRENCY_CHOICES = [
     ("USD", "US dollar (USD)"),
@@ -297,12 +302,26 @@ class Cart(models.Model):
 
     objects = CartQuerySet.as_manager()
 
+    # Carts come and go by the thousand (see purge_stale); they link to no content an editor needs to trace.
+    wagtail_reference_index_ignore = True
+
     class Meta:
         ordering = ["-updated_at"]
 
     def __str__(self):
         owner = self.user.get_username() if self.user_id else "anonymous"
         return f"Cart {self.pk} ({owner})"
+
+    @classmethod
+    def purge_stale(
+        cls, older_than: timedelta | None = None, *, batch_size: int | None = None, dry_run: bool = False
+    ) -> "PurgeResult":
+        """Delete carts idle longer than `older_than` (default SHOP_CART_STALE_AFTER) and their lines, in batches,
+        keeping any with a checkout in progress. Returns (and logs) the counts. See shop.purge.
+        """
+        from shop.purge import carts_purge_stale
+
+        return carts_purge_stale(older_than=older_than, batch_size=batch_size, dry_run=dry_run)
 
 
 class LineItem(models.Model):
@@ -318,6 +337,8 @@ class LineItem(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = LineItemQuerySet.as_manager()
+
+    wagtail_reference_index_ignore = True
 
     class Meta:
         constraints = [

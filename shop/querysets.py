@@ -1,5 +1,7 @@
 """Reusable reads: the catalogue and carts, as QuerySet methods."""
 
+from datetime import datetime, timedelta
+
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Now
@@ -79,16 +81,30 @@ class CartQuerySet(models.QuerySet):
     def for_user(self, user):
         return self.filter(user=user)
 
-    def with_checkout_in_progress(self):
-        """Carts whose owner has a pending order still holding stock: the buyer may be paying for them now."""
+    def stale(self, older_than: timedelta | None = None, *, now: datetime | None = None):
+        """Carts with no activity (`updated_at`) for longer than `older_than` (default SHOP_CART_STALE_AFTER).
+
+        The cut-off is exclusive: a cart touched exactly `older_than` ago is not stale yet.
+        """
+        from django.conf import settings
+        from django.utils import timezone
+
+        older_than = settings.SHOP_CART_STALE_AFTER if older_than is None else older_than
+        return self.filter(updated_at__lt=(now or timezone.now()) - older_than)
+
+    def with_checkout_in_progress(self, now: datetime | None = None):
+        """Carts whose owner has a pending order still holding stock: the buyer may be paying for them now.
+
+        `now` (default: the database's clock) fixes the moment holds are judged at, so two statements agree.
+        """
         from shop.models import Order
 
-        paying = Order.objects.pending().with_live_holds().filter(user=OuterRef("user"))
+        paying = Order.objects.pending().with_live_holds(now=now).filter(user=OuterRef("user"))
         return self.filter(user__isnull=False).filter(Exists(paying))
 
-    def without_checkout_in_progress(self):
+    def without_checkout_in_progress(self, now: datetime | None = None):
         """Carts a purge may delete: anonymous ones, and users' carts with no checkout holding stock."""
-        return self.exclude(pk__in=self.with_checkout_in_progress().values("pk"))
+        return self.exclude(pk__in=self.with_checkout_in_progress(now=now).values("pk"))
 
 
 class OrderQuerySet(models.QuerySet):
@@ -102,10 +118,10 @@ class OrderQuerySet(models.QuerySet):
         """Orders staff still act on: awaiting payment, paid, or owed a refund."""
         return self.filter(status__in=["pending", "paid", "refund_pending"])
 
-    def with_live_holds(self):
+    def with_live_holds(self, now: datetime | None = None):
         from shop.models import StockHold
 
-        return self.filter(Exists(StockHold.objects.live().filter(order=OuterRef("pk"))))
+        return self.filter(Exists(StockHold.objects.live(now=now).filter(order=OuterRef("pk"))))
 
     def paid_since(self, moment):
         """Orders paid at or after `moment` that kept the money (not refunded)."""
@@ -113,8 +129,8 @@ class OrderQuerySet(models.QuerySet):
 
 
 class StockHoldQuerySet(models.QuerySet):
-    def live(self):
-        return self.filter(expires_at__gt=Now())
+    def live(self, now: datetime | None = None):
+        return self.filter(expires_at__gt=Now() if now is None else now)
 
     def expired(self):
         return self.filter(expires_at__lte=Now())

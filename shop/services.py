@@ -7,13 +7,11 @@ locking the cart row, so two concurrent adds cannot push a line past the cap or 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
-from django.utils import timezone
 
 from shop.models import Cart, LineItem, ProductPage
 from shop.selectors import CART_SESSION_KEY, cart_find
@@ -252,15 +250,3 @@ def cart_merge(*, user: AbstractBaseUser, session: SessionBase) -> MergeOutcome 
         target.save(update_fields=["updated_at"])
     anonymous.delete()
     return outcome
-
-
-def cart_delete_abandoned(*, older_than: timedelta) -> int:
-    """Delete anonymous carts untouched for `older_than` (their sessions are long gone); returns how many.
-
-    Signed-in users' carts are kept whatever their age, and so is any cart with a checkout in progress (see
-    CartQuerySet.with_checkout_in_progress). Meant for a scheduled housekeeping task.
-    """
-    cutoff = timezone.now() - older_than
-    stale = Cart.objects.anonymous().without_checkout_in_progress().filter(updated_at__lt=cutoff)
-    _total, per_model = stale.delete()
-    return per_model.get(Cart._meta.label, 0)

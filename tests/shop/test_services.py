@@ -274,25 +274,6 @@ def test_concurrent_adds_cannot_push_a_line_past_the_cap(make_product):
     assert len(errors) == 2
 
 
-def test_abandoned_anonymous_carts_are_deleted_but_users_carts_kept(product, user):
-    from datetime import UTC, datetime, timedelta
-
-    import time_machine
-
-    with time_machine.travel(datetime(2026, 1, 1, tzinfo=UTC), tick=False):
-        stale = CartFactory()
-        LineItemFactory(cart=stale, product=product)
-        users_old_cart = CartFactory(user=user)
-    with time_machine.travel(datetime(2026, 1, 30, tzinfo=UTC), tick=False):
-        fresh = CartFactory()
-        deleted = services.cart_delete_abandoned(older_than=timedelta(days=14))
-
-    assert deleted == 1
-    assert set(Cart.objects.values_list("pk", flat=True)) == {users_old_cart.pk, fresh.pk}
-    assert not LineItem.objects.exists()
-    assert stale.pk not in Cart.objects.values_list("pk", flat=True)
-
-
 def test_update_refuses_a_line_whose_product_was_unpublished(product, session):
     line = services.cart_add_item(user=ANONYMOUS, session=session, product_id=product.pk, quantity=2)
     product.unpublish()

@@ -232,7 +232,10 @@ Q_CLUSTER = {
     "queue_limit": 50,
     "bulk": 10,
     "catch_up": False,
-    "save_limit": 500,
+    # Successful runs kept per group (a schedule's tasks are grouped under its name), so the 5-minute task
+    # cannot crowd the daily one out of the record; failures are always kept.
+    "save_limit": 200,
+    "save_limit_per": "group",
     "label": "Tasks",
 }
 if REDIS_URL:
@@ -293,3 +296,9 @@ JOBS_ANY_SIGNED_IN_USER_MAY_POST = False
 JOBS_PAGE_SIZE = 20
 
 # --- Housekeeping -------------------------------------------------------------------------------
+# A cart with no activity for this long is stale; the daily purge deletes it (unless its checkout is under way).
+SHOP_CART_STALE_AFTER = timedelta(weeks=1)
+# Carts deleted per transaction by the purge: bounds each transaction's locks and the process's memory.
+SHOP_CART_PURGE_BATCH_SIZE = 10_000
+# How far back the hourly reconciliation looks for Checkout Sessions Stripe completed.
+BILLING_RECONCILE_LOOKBACK = timedelta(days=1)
