@@ -18,9 +18,10 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 BLOCKING_IMPACTS = {"serious", "critical"}
+# Transitions of at most two seconds (fade-ins); longer or endless ones (progress bars, pulses) are not waited for.
 FINITE_ANIMATIONS_FINISHED = """() => Promise.all(
     document.getAnimations()
-        .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+        .filter((animation) => animation.effect?.getComputedTiming().endTime <= 2000)
         .map((animation) => animation.finished.catch(() => null))
 )"""
 
