@@ -1,5 +1,10 @@
 """Settings for the test suite: fast, in-memory, synchronous."""
 
+import atexit
+import os
+import tempfile
+from pathlib import Path
+
 from .base import *  # noqa: F403
 from .base import BASE_DIR, Q_CLUSTER, authentication_backends
 
@@ -30,3 +35,16 @@ AUTHENTICATION_BACKENDS = authentication_backends(github=True, google=True)
 
 # A payable model that exists only for billing's tests (tests/billing_testapp).
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.billing_testapp"]
+
+# On SQLite the test database is a file, not shared-cache memory: a live server's threads (the browser tests, with
+# the sandbox's webhooks racing the payer's redirect) then wait on each other through the busy timeout as in
+# production, instead of failing with "database table is locked". One file per test process, removed at exit, so
+# two runs (or xdist workers) never share one; in-memory databases were never reused between runs either.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    _test_db = Path(tempfile.gettempdir()) / f"website-test-{os.getpid()}.sqlite3"
+    DATABASES["default"]["TEST"] = {"NAME": str(_test_db)}
+
+    @atexit.register
+    def _remove_test_db(path=_test_db):
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
