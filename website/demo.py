@@ -13,7 +13,14 @@ from website.models import HomePage
 DEMO_USERS = [
     # username, password, role, superuser, groups
     ("admin", "admin-demo-pass", "administrator (Wagtail admin, everything)", True, []),
-    ("editor", "editor-demo-pass", "editor (Wagtail admin: pages, products, orders)", False, ["Editors"]),
+    # Wagtail's Editors draft and edit; Moderators publish. A shop's editor does both.
+    (
+        "editor",
+        "editor-demo-pass",
+        "editor (Wagtail admin: publishes products, refunds orders)",
+        False,
+        ["Editors", "Moderators"],
+    ),
     ("shopper", "shopper-demo-pass", "shopper (buys from the shop)", False, []),
 ]
 

@@ -21,6 +21,9 @@ def test_seed_demo_creates_admin_and_editor_sign_ins():
     editor = User.objects.get(username="editor")
     assert admin.is_superuser and admin.check_password("admin-demo-pass")
     assert editor.groups.filter(name="Editors").exists() and editor.has_perm("wagtailadmin.access_admin")
+    # The demo editor publishes products (Moderators) and refunds orders (granted to Editors).
+    assert editor.groups.filter(name="Moderators").exists()
+    assert editor.has_perm("shop.refund_order")
     assert "admin-demo-pass" in out.getvalue()
 
 
