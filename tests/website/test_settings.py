@@ -65,3 +65,27 @@ def test_test_settings_are_fast_and_in_memory(settings):
     assert settings.PASSWORD_HASHERS[0].endswith("MD5PasswordHasher")
     assert settings.EMAIL_BACKEND.endswith("locmem.EmailBackend")
     assert settings.Q_CLUSTER["sync"] is True
+
+
+def test_a_copy_of_env_example_runs_the_development_site(tmp_path):
+    """`cp .env.example .env` is the documented first step: every value in it, empty ones too, must load."""
+    values = {}
+    for line in (REPO / ".env.example").read_text().splitlines():
+        if line and not line.startswith("#") and "=" in line:
+            key, value = line.split("=", 1)
+            values[key] = value
+    env = {key: value for key, value in os.environ.items() if key not in values}
+    env.update(values)
+    env["DJANGO_SETTINGS_MODULE"] = "website.settings.dev"
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--fail-level", "ERROR"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr

@@ -17,7 +17,8 @@ env = environ.Env()
 # A .env file is honoured when present; real environment variables win over it.
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
-SECRET_KEY = env("DJANGO_SECRET_KEY", default="django-insecure-dev-only-do-not-use-in-production")
+# An empty value (as copied from .env.example) means the development key; production requires a real one.
+SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or "django-insecure-dev-only-do-not-use-in-production"
 DEBUG = env.bool("DJANGO_DEBUG", default=False)
 ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 
