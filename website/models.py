@@ -47,8 +47,6 @@ class SiteBranding(BaseSiteSetting):
     @classmethod
     def for_site(cls, site):
         """From the cache (every page's header and footer read it); saving the branding replaces the cache key."""
-        import copy
-
         from website.caching import ROUTE_TIMEOUT, cached, key, pages_generation
 
         if site is None:
@@ -56,5 +54,12 @@ class SiteBranding(BaseSiteSetting):
         instance = cached(
             key("branding", pages_generation(), site.pk), lambda: super(SiteBranding, cls).for_site(site), ROUTE_TIMEOUT
         )
-        # A copy per request: Wagtail hangs the request on the instance it returns.
-        return copy.copy(instance)
+        # A copy per request: Wagtail hangs the request (and page URLs) on the instance it returns. What copy.copy()
+        # would do (Model.__getstate__/__setstate__), without going through pickle's protocol every request.
+        return _model_copy(instance)
+
+
+def _model_copy(instance):
+    clone = object.__new__(type(instance))
+    clone.__setstate__(instance.__getstate__())
+    return clone
