@@ -60,6 +60,13 @@ class SiteBranding(BaseSiteSetting):
 
 
 def _model_copy(instance):
+    # __getstate__ copies the model state and leaves out the request and page URLs; Model.__setstate__ would only add
+    # a pickle version check to this update (and turn binary fields back into memoryviews: left to copy.copy()).
+    state = instance.__getstate__()
+    if "_memoryview_attrs" in state:
+        import copy
+
+        return copy.copy(instance)
     clone = object.__new__(type(instance))
-    clone.__setstate__(instance.__getstate__())
+    clone.__dict__.update(state)
     return clone
