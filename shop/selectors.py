@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -268,7 +269,10 @@ def _prepare_lines(owner: str, database: str) -> _PreparedLines | None:
     sql, params = compiler.as_sql()
     if sum(1 for value in params if type(value) is int and value == _OWNER_STANDIN) != 1:
         return None
-    if _lines_queryset(owner, _OWNER_STANDIN, database).query.get_compiler(using=database).as_sql() != (sql, params):
+    # A value computed in Python when the query was built (a datetime from timezone.now(), say) must be computed
+    # afresh for every request: such a query is never reused (built twice, it would differ).
+    again = _lines_queryset(owner, _OWNER_STANDIN, database).query.get_compiler(using=database).as_sql()
+    if again != (sql, params) or any(isinstance(value, datetime.date | datetime.time) for value in params):
         return None
     select = compiler.select
     klass_info = compiler.klass_info
