@@ -6,4 +6,6 @@ def cart(request):
     session = getattr(request, "session", None)
     if session is None:
         return {"cart_item_count": None}
-    return {"cart_item_count": cart_item_count(user=getattr(request, "user", None), session=session)}
+    # A view that already summarised the visitor's cart (the cart page) leaves it on the request: no second query.
+    summary = getattr(request, "cart_summary", None)
+    return {"cart_item_count": cart_item_count(user=getattr(request, "user", None), session=session, summary=summary)}

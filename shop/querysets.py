@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Now
+from django.db.models.query import ModelIterable
 from wagtail.images import get_image_model
 from wagtail.models import PageQuerySet
 
@@ -14,10 +15,12 @@ DETAIL_RENDITION = "max-800x800"
 CART_RENDITION = "fill-120x90"
 
 AVAILABLE_ANNOTATION = "annotated_available_quantity"
+LINE_AVAILABLE_ANNOTATION = "annotated_product_available_quantity"
 
 
-def held_quantity_expression() -> models.Expression:
-    """Units of a product (the outer query's row) reserved by stock holds that have not expired.
+def held_quantity_expression(product: str = "pk") -> models.Expression:
+    """Units of a product (the outer query's row, or the product its `product` field points at) reserved by stock
+    holds that have not expired.
 
     The single place that knows what "held" means: every reader of availability goes through it. A hold past
     its `expires_at` stops counting at once, whether or not the sweep has deleted it yet.
@@ -26,7 +29,7 @@ def held_quantity_expression() -> models.Expression:
 
     live = (
         StockHold.objects.live()
-        .filter(product=OuterRef("pk"))
+        .filter(product=OuterRef(product))
         .order_by()
         .values("product")
         .annotate(total=Sum("quantity"))
@@ -35,9 +38,15 @@ def held_quantity_expression() -> models.Expression:
     return Coalesce(Subquery(live, output_field=models.IntegerField()), Value(0), output_field=models.IntegerField())
 
 
-def available_quantity_expression() -> models.Expression:
-    """stock_on_hand minus live holds, never below zero."""
-    return Greatest(F("stock_on_hand") - held_quantity_expression(), Value(0), output_field=models.IntegerField())
+def available_quantity_expression(product: str = "") -> models.Expression:
+    """stock_on_hand minus live holds, never below zero; of the row itself, or of the product at `product` (a path
+    such as "product" from a related model)."""
+    prefix = f"{product}__" if product else ""
+    return Greatest(
+        F(f"{prefix}stock_on_hand") - held_quantity_expression(f"{prefix}pk"),
+        Value(0),
+        output_field=models.IntegerField(),
+    )
 
 
 class ProductPageQuerySet(PageQuerySet):
@@ -136,13 +145,30 @@ class StockHoldQuerySet(models.QuerySet):
         return self.filter(expires_at__lte=Now())
 
 
+class LinesWithAvailabilityIterable(ModelIterable):
+    """Lines whose query annotated their product's availability (select_related cannot annotate the related row):
+    hands the figure to the product, where ProductPage.available_quantity reads it."""
+
+    def __iter__(self):
+        for line in super().__iter__():
+            available = getattr(line, LINE_AVAILABLE_ANNOTATION, None)
+            if available is not None and "product" in line._state.fields_cache:
+                setattr(line.product, AVAILABLE_ANNOTATION, available)
+            yield line
+
+
 class LineItemQuerySet(models.QuerySet):
     def with_products(self):
-        """Lines with their product (availability annotated), image and cart thumbnail in a fixed number of queries."""
-        from shop.models import ProductPage
-
-        products = ProductPage.objects.with_availability().with_images(CART_RENDITION)
-        return self.prefetch_related(Prefetch("product", queryset=products)).order_by("created_at", "pk")
+        """Lines with their product (availability annotated, joined into the lines' query), and the image and its
+        cart thumbnail in two more queries only when some product has an image: a fixed number of queries."""
+        images = get_image_model().objects.prefetch_renditions(CART_RENDITION)
+        lines = self.select_related("product")
+        lines._iterable_class = LinesWithAvailabilityIterable
+        return (
+            lines.annotate(**{LINE_AVAILABLE_ANNOTATION: available_quantity_expression("product")})
+            .prefetch_related(Prefetch("product__image", queryset=images))
+            .order_by("created_at", "pk")
+        )
 
     def item_count(self) -> int:
         """Total units across the lines: one aggregate query."""

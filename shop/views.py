@@ -18,7 +18,7 @@ from billing.tokens import payment_url
 from shop import checkout, services
 from shop.forms import AddToCartForm, UpdateLineForm
 from shop.models import Order
-from shop.selectors import cart_find, cart_summary, pending_order_for
+from shop.selectors import cart_find, cart_summary_for, pending_order_for
 
 MAX_LINE_ID = 2**63 - 1
 
@@ -37,7 +37,7 @@ def _safe_next(request, default: str) -> str:
 
 
 def _cart_json(request) -> dict:
-    return cart_summary(cart_find(user=request.user, session=request.session)).as_json()
+    return cart_summary_for(user=request.user, session=request.session).as_json()
 
 
 def _success(request, message: str, *, redirect_to: str):
@@ -62,9 +62,11 @@ def _refused(request, message: str, *, status: int, back_to: str):
 @never_cache
 @require_GET
 def cart_detail(request):
-    summary = cart_summary(cart_find(user=request.user, session=request.session))
+    summary = cart_summary_for(user=request.user, session=request.session)
     if _wants_json(request):
         return JsonResponse({"ok": True, "cart": summary.as_json()})
+    # For the header's item count (shop.context_processors.cart): the same cart, already read.
+    request.cart_summary = summary
     context = {
         "summary": summary,
         "update_form": UpdateLineForm(),

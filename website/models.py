@@ -19,6 +19,13 @@ class HomePage(Page):
     class Meta:
         verbose_name = "home page"
 
+    def get_template(self, request, *args, **kwargs):
+        # Wagtail's own check, read from META: request.headers would parse every header of the busiest page to look
+        # at one.
+        if request.META.get("HTTP_X_REQUESTED_WITH") == "XMLHttpRequest":
+            return self.ajax_template or self.template
+        return self.template
+
 
 @register_setting(icon="cog")
 class SiteBranding(BaseSiteSetting):
@@ -47,8 +54,6 @@ class SiteBranding(BaseSiteSetting):
     @classmethod
     def for_site(cls, site):
         """From the cache (every page's header and footer read it); saving the branding replaces the cache key."""
-        import copy
-
         from website.caching import ROUTE_TIMEOUT, cached, key, pages_generation
 
         if site is None:
@@ -56,5 +61,19 @@ class SiteBranding(BaseSiteSetting):
         instance = cached(
             key("branding", pages_generation(), site.pk), lambda: super(SiteBranding, cls).for_site(site), ROUTE_TIMEOUT
         )
-        # A copy per request: Wagtail hangs the request on the instance it returns.
+        # A copy per request: Wagtail hangs the request (and page URLs) on the instance it returns. What copy.copy()
+        # would do (Model.__getstate__/__setstate__), without going through pickle's protocol every request.
+        return _model_copy(instance)
+
+
+def _model_copy(instance):
+    # __getstate__ copies the model state and leaves out the request and page URLs; Model.__setstate__ would only add
+    # a pickle version check to this update (and turn binary fields back into memoryviews: left to copy.copy()).
+    state = instance.__getstate__()
+    if "_memoryview_attrs" in state:
+        import copy
+
         return copy.copy(instance)
+    clone = object.__new__(type(instance))
+    clone.__dict__.update(state)
+    return clone

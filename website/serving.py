@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from django.contrib.contenttypes.models import ContentType
 from django.core.cache import cache
 from django.db import connections, router
+from django.db.models import Model
 from django.db.models.expressions import Col
 from django.http import Http404, HttpResponse
 from wagtail import hooks
@@ -90,6 +91,17 @@ def _prepare(model, database: str) -> PreparedServeQuery | None:
     )
 
 
+def _from_db(model, database: str, values: list):
+    """`model.from_db()` for a full row in field order, minus the constructor work of Page and ClusterableModel that
+    only applies to keyword arguments (child relations) or to a new page (its content type): both are no-ops here,
+    and ClusterableModel's scans the model's fields on every call."""
+    page = model.__new__(model)
+    Model.__init__(page, *values)
+    page._state.adding = False
+    page._state.db = database
+    return page
+
+
 def load_live_page(model, *, page_id: int, url_path: str):
     """The page of `model` with this id, if it is live and at `url_path`; None otherwise. One query."""
     database = router.db_for_read(model)
@@ -116,7 +128,7 @@ def load_live_page(model, *, page_id: int, url_path: str):
         for converter in converters:
             value = converter(value, expression, connection)
         row[position] = value
-    page = model.from_db(database, prepared.init_names, [row[position] for position in prepared.init_positions])
+    page = _from_db(model, database, [row[position] for position in prepared.init_positions])
     for name, position in prepared.annotations:
         setattr(page, name, row[position])
     return page

@@ -11,6 +11,8 @@ from wagtail.urls import serve_pattern
 from website import serving, views
 
 urlpatterns = [
+    # The home page, the busiest URL, without first trying every pattern below (none of them matches "/").
+    path("", serving.serve, {"path": ""}),
     path("healthz/", views.healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
@@ -21,7 +23,7 @@ urlpatterns = [
     path("auth/", include("social_django.urls", namespace="social")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("shop.urls")),
-    path("", include("jobs.urls")),
+    path("jobs/", include("jobs.urls")),
     path("billing/", include("billing.urls")),
 ]
 

@@ -86,3 +86,38 @@ def test_header_item_count_costs_one_query_and_creates_no_cart(rf, user, product
         assert cart(request) == {"cart_item_count": None}
     assert len(queries) == 0
     assert Cart.objects.count() == 1
+
+
+def _anonymous_cart(client, make_product, lines: int, *, image: bool):
+    cart = CartFactory()
+    session = client.session
+    session[CART_SESSION_KEY] = cart.pk
+    session.save()
+    for _ in range(lines):
+        LineItemFactory(cart=cart, product=make_product(image=ImageFactory() if image else None), quantity=2)
+    return cart
+
+
+def test_cart_page_reads_the_session_and_the_cart_with_its_lines_and_products_in_two_queries(client, make_product):
+    _anonymous_cart(client, make_product, 3, image=False)
+
+    assert _queries_for(client, "/cart/") == 2  # the session, then lines + cart + products + availability
+
+
+def test_cart_page_header_count_comes_from_the_summary_the_page_built(client, make_product):
+    _anonymous_cart(client, make_product, 3, image=False)
+    client.get("/cart/")
+
+    with CaptureQueriesContext(connection) as queries:
+        html = client.get("/cart/").content.decode()
+
+    assert 'aria-label="6 items in cart">6</span>' in html
+    # No aggregate of its own for the badge: the lines were read once.
+    assert sum('FROM "shop_lineitem"' in query["sql"] for query in queries.captured_queries) == 1
+
+
+def test_cart_page_with_images_adds_only_the_image_and_thumbnail_queries(client, make_product):
+    _anonymous_cart(client, make_product, 3, image=True)
+
+    assert _queries_for(client, "/cart/") == 4
+    assert 'class="cart-line__image"' in client.get("/cart/").content.decode()

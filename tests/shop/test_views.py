@@ -406,3 +406,29 @@ def test_json_error_body_is_plain_json(client):
 
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == {"ok": False, "error": "Choose a product to add."}
+
+
+def test_cart_page_for_a_signed_in_user_shows_their_lines_and_header_count(client, user, make_product):
+    cart = CartFactory(user=user)
+    LineItemFactory(cart=cart, product=make_product(title="Stoneware mug", price_amount=1800), quantity=2)
+    LineItemFactory(cart=cart, product=make_product(title="Brass pen", price_amount=4500), quantity=1)
+    LineItemFactory(cart=CartFactory(), product=make_product(title="Someone else's"), quantity=5)
+    client.force_login(user)
+
+    html = client.get("/cart/").content.decode()
+
+    assert "Stoneware mug" in html and "Brass pen" in html
+    assert "Someone else&#x27;s" not in html and "Someone else's" not in html
+    assert "Subtotal (3 items)" in html
+    assert 'aria-label="3 items in cart">3</span>' in html
+
+
+def test_cart_page_with_a_stale_cart_id_in_the_session_shows_an_empty_cart_and_a_zero_badge(client, home_page):
+    session = client.session
+    session[CART_SESSION_KEY] = 987_654
+    session.save()
+
+    html = client.get("/cart/").content.decode()
+
+    assert "Your cart is empty." in html
+    assert 'aria-label="0 items in cart">0</span>' in html

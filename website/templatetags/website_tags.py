@@ -1,3 +1,5 @@
+import time
+
 from django import template
 from wagtail.models import Site
 
@@ -34,15 +36,23 @@ class ExpiringFragmentNode(template.Node):
         from django.core.cache.utils import make_template_fragment_key
         from django.utils import timezone
 
-        from website.caching import pages_generation
+        from website.caching import local_copy, pages_generation, remember_locally
 
         vary_on = [pages_generation(), *(variable.resolve(context) for variable in self.vary_on)]
         cache_key = make_template_fragment_key(f"website:{self.name}", vary_on)
+        # The key holds the pages generation, so this process's copy is exactly as fresh as the shared one; it is
+        # kept only until the moment the shared entry itself would end (its expiry, or max_seconds after it was
+        # rendered), and spares the shared cache's lock and unpickling on every request.
+        now = time.time()
+        local = local_copy(cache_key)
+        if local is not None and local[1] > now:
+            return local[0]
         cached = cache.get(cache_key)
-        if cached is not None:
-            html, expires_at = cached
+        if cached is not None and len(cached) == 3:
+            html, expires_at, until = cached
             # The entry may outlive its moment by the cache's rounding; never serve it past that moment.
-            if expires_at is None or expires_at > timezone.now():
+            if until > now:
+                remember_locally(cache_key, (html, until))
                 return html
         html = self.nodelist.render(context)
         # Resolved after rendering, so a lazy listing has been evaluated and knows its earliest expiry.
@@ -51,7 +61,11 @@ class ExpiringFragmentNode(template.Node):
         if expires_at is not None:
             seconds = min(seconds, int((expires_at - timezone.now()).total_seconds()))
         if seconds > 0:
-            cache.set(cache_key, (html, expires_at), seconds)
+            until = now + seconds
+            if expires_at is not None:
+                until = min(until, expires_at.timestamp())
+            cache.set(cache_key, (html, expires_at, until), seconds)
+            remember_locally(cache_key, (html, until))
         return html
 
 
