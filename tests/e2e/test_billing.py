@@ -8,33 +8,23 @@ import pytest
 from billing import tokens
 from billing.models import Charge
 from tests.billing_testapp.models import Invoice
-from website.factories import DEFAULT_PASSWORD, UserFactory
+from tests.e2e.helpers import sign_in
+from website.factories import UserFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sandbox(request):
-    try:
-        return request.getfixturevalue("stripe_sandbox")
-    except pytest.FixtureLookupError:
-        pytest.skip("needs the stripe_sandbox fixture (the offline Stripe sandbox)")
-
-
-def sign_in(page, username, then):
-    page.goto(f"/accounts/login/?next={then}")
-    page.a11y.check()
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(DEFAULT_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_url(f"**{then}")
+def sandbox(stripe_sandbox):
+    return stripe_sandbox
 
 
 def test_payer_pays_with_a_new_card_then_with_the_saved_one(sandbox, page):
     payer = UserFactory(username="paula")
     first = Invoice.objects.create(owner=payer, title="Logo design", amount=4200, success_path="/billing/payments/")
     second = Invoice.objects.create(owner=payer, title="Business cards", amount=1800, success_path="/billing/payments/")
-    sign_in(page, "paula", then=tokens.payment_url(first))
+    url = tokens.payment_url(first)
+    sign_in(page, "paula", then=url, from_url=f"/accounts/login/?next={url}")
     page.a11y.check()
     assert page.get_by_role("heading", level=1).inner_text() == "Pay for Invoice: Logo design"
     page.get_by_role("button", name="Pay with a new card").click()

@@ -14,11 +14,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def sandbox(request):
-    try:
-        return request.getfixturevalue("stripe_sandbox")
-    except pytest.FixtureLookupError:
-        pytest.skip("needs the stripe_sandbox fixture (the offline Stripe sandbox)")
+def sandbox(stripe_sandbox):
+    return stripe_sandbox
 
 
 @pytest.fixture
