@@ -1,6 +1,6 @@
 """Payments through Stripe, for any model that can be paid for. What other apps use:
 
-Make a model payable (see billing.payables for the methods and hooks it offers), in AppConfig.ready():
+Make a model payable (see billing.payables for the methods it offers), in AppConfig.ready():
     from billing import payables
     payables.register(Order)
 
@@ -9,13 +9,15 @@ Send the payer to the generic payment page (saved cards, or a new card through S
     return redirect(payment_url(order))
 
 Or start a payment yourself (both raise billing.stripe_client.PaymentError with `.message` to show):
-    from billing import services
-    start = services.charge_start_checkout(user=user, payable=order, base_url=request.build_absolute_uri("/"))
+    from billing.services.checkout import charge_start_checkout
+    start = charge_start_checkout(user=user, payable=order, base_url=request.build_absolute_uri("/"))
     return redirect(start.url)
-    charge = services.charge_pay_with_saved_card(user=user, payable=order, payment_method_id="pm_...")
+    from billing.services.cards import charge_pay_with_saved_card
+    charge = charge_pay_with_saved_card(user=user, payable=order, payment_method_id="pm_...")
 
-Hear about payments: the payable's hooks (on_charge_succeeded, on_charge_refunded, on_charge_disputed,
-on_charge_canceled), or the signals in billing.signals (charge_succeeded, charge_refunded, ...).
+Hear about payments only through the signals in billing.signals (charge_succeeded, charge_refunded,
+charge_disputed, charge_canceled), sent with the payable's model as sender; connect receivers in your
+app's receivers.py from its AppConfig.ready().
 
 Ask the ledger:
     from billing.models import Charge

@@ -20,9 +20,10 @@ from wagtail.admin.viewsets.model import ModelViewSet, ModelViewSetGroup
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
-from billing import payables, services, webhooks
+from billing import payables, webhooks
 from billing.models import Charge, Customer, WebhookEvent
 from billing.money import MoneyError, format_amount, parse_amount, to_decimal
+from billing.services.refunds import charge_refund
 from billing.stripe_client import PaymentError
 
 
@@ -139,7 +140,7 @@ class ChargeRefundView(WagtailAdminTemplateMixin, FormView):
     def form_valid(self, form):
         amount = form.cleaned_data["amount"]
         try:
-            services.charge_refund(charge=self.charge, amount=amount)
+            charge_refund(charge=self.charge, amount=amount)
         except PaymentError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)

@@ -9,23 +9,17 @@ A payable is any model instance that offers these methods (shop orders, job list
     payment_success_url() -> str          where the payer lands after paying (a path on this site)
     payment_cancel_url() -> str           where the payer lands after giving up
 
-and may offer these hooks, which billing calls inside the ledger's transaction, once per change:
-
-    on_charge_succeeded(charge)           the payment is confirmed: fulfil (mark paid, publish, ...)
-    on_charge_refunded(charge)            money went back; `charge.status` says wholly or partly
-    on_charge_disputed(charge)            the cardholder disputed the payment
-    on_charge_canceled(charge)            the payment ended unpaid (Checkout expired or abandoned, a
-                                          saved card failed) and no other payment for this payable is
-                                          under way: release stock holds
-
 An app registers its models in its AppConfig.ready():
 
     from billing import payables
     payables.register(Order)
+
+and hears what happens to their payments only through billing.signals, with receivers connected for its own
+model (`@receiver(charge_succeeded, sender=Order)`), in its own receivers module. Billing announces each
+change once, inside the ledger's transaction (see `announce`).
 """
 
 import logging
-from typing import Protocol, runtime_checkable
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -41,23 +35,8 @@ REQUIRED_METHODS = (
     "payment_success_url",
     "payment_cancel_url",
 )
-HOOKS = ("on_charge_succeeded", "on_charge_refunded", "on_charge_disputed", "on_charge_canceled")
 
 _registry: dict[str, type] = {}
-
-
-@runtime_checkable
-class Payable(Protocol):
-    """What billing needs from a payable model (the hooks are optional; see the module docstring)."""
-
-    pk: object
-
-    def payment_amount(self) -> int: ...
-    def payment_currency(self) -> str: ...
-    def payment_description(self) -> str: ...
-    def can_be_paid_by(self, user) -> bool: ...
-    def payment_success_url(self) -> str: ...
-    def payment_cancel_url(self) -> str: ...
 
 
 class PayableNotFound(LookupError):
@@ -73,16 +52,8 @@ def register(model):
     return model
 
 
-def unregister(model) -> None:
-    _registry.pop(model._meta.label_lower, None)
-
-
 def is_registered(model_or_instance) -> bool:
     return model_or_instance._meta.label_lower in _registry
-
-
-def registered_models() -> list[type]:
-    return list(_registry.values())
 
 
 def model_label(payable) -> str:
@@ -95,12 +66,10 @@ def get_payable(label: str, object_id: str):
     if model is None:
         raise PayableNotFound(f"{label} is not payable.")
     try:
-        manager = model._default_manager
-        # Wagtail pages: the specific instance, so its own methods answer.
-        instance = manager.get(pk=object_id)
+        # Wagtail pages: the specific model's manager, so its own methods answer.
+        return model._default_manager.get(pk=object_id)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise PayableNotFound(f"No {label} with id {object_id}.") from None
-    return instance
 
 
 def payable_for_charge(charge):
@@ -117,11 +86,13 @@ def payable_for_charge(charge):
         return None
 
 
-def call_hook(payable, hook: str, charge) -> None:
-    """Calls the payable's hook if it has one; errors propagate so the surrounding transaction rolls back."""
+def announce(signal, *, charge, **extra) -> None:
+    """Sends one of billing.signals for `charge` to its payable's app: `sender` is the payable's model class,
+    with `charge=`, `payable=` and `extra`. A receiver that raises propagates, so the surrounding transaction
+    rolls back and the caller (a webhook) fails for Stripe to try again. A charge whose payable is gone is
+    announced with `sender=Charge` and `payable=None`, and logged."""
+    payable = payable_for_charge(charge)
     if payable is None:
-        logger.warning("Charge %s: its payable is gone; %s not called", charge.reference, hook)
-        return
-    method = getattr(payable, hook, None)
-    if callable(method):
-        method(charge)
+        logger.warning("Charge %s: its payable is gone; nobody hears of it", charge.reference)
+    sender = type(payable) if payable is not None else type(charge)
+    signal.send(sender=sender, charge=charge, payable=payable, **extra)

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from billing import stripe_client
 from billing.models import Charge
-from billing.services import charge_settle_checkout_session, charges_close_abandoned
+from billing.services.housekeeping import charges_close_abandoned
+from billing.services.settlement import charge_settle_checkout_session
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from billing import payables, services, stripe_client, tokens, webhooks
+from billing import payables, stripe_client, tokens, webhooks
 from billing.models import Charge
 from billing.money import format_amount
+from billing.services import cards as card_services
+from billing.services import checkout as checkout_services
 from billing.stripe_client import PaymentError, WebhookSignatureError
 
 logger = logging.getLogger(__name__)
@@ -59,12 +61,12 @@ def pay(request, token):
         action = request.POST.get("action")
         try:
             if action == "checkout":
-                start = services.charge_start_checkout(
+                start = checkout_services.charge_start_checkout(
                     user=request.user, payable=payable, base_url=request.build_absolute_uri("/")
                 )
                 return HttpResponseRedirect(start.url, status=303)
             if action == "saved_card":
-                charge = services.charge_pay_with_saved_card(
+                charge = card_services.charge_pay_with_saved_card(
                     user=request.user, payable=payable, payment_method_id=request.POST.get("payment_method", "")
                 )
                 if charge.status == Charge.Status.PENDING:
@@ -83,7 +85,7 @@ def pay(request, token):
 
     cards, cards_unavailable = [], False
     try:
-        cards = [card for card in services.card_list(user=request.user) if not card.is_expired]
+        cards = [card for card in card_services.card_list(user=request.user) if not card.is_expired]
     except PaymentError:
         cards_unavailable = True
     context = {
@@ -108,7 +110,7 @@ def checkout_return(request):
     if not session_id.startswith("cs_"):
         return HttpResponseBadRequest("This link is missing its Checkout session.")
     try:
-        charge = services.charge_confirm_checkout_return(user=request.user, session_id=session_id)
+        charge = checkout_services.charge_confirm_checkout_return(user=request.user, session_id=session_id)
     except Charge.DoesNotExist:
         raise Http404("No such payment of yours.") from None
     except PaymentError:
@@ -128,7 +130,7 @@ def checkout_return(request):
 def checkout_cancel(request, reference):
     """Stripe sends the payer here when they leave Checkout without paying."""
     charge = get_object_or_404(Charge, reference=reference, user=request.user)
-    charge = services.charge_cancel_checkout(charge=charge)
+    charge = checkout_services.charge_cancel_checkout(charge=charge)
     if charge.is_paid:
         messages.success(request, f"Your payment of {charge.display_amount} went through.")
         return _safe_redirect(request, charge.success_url, reverse("billing:payments"))
@@ -158,7 +160,7 @@ def payment_detail(request, reference):
 @require_GET
 def cards(request):
     try:
-        saved = services.card_list(user=request.user)
+        saved = card_services.card_list(user=request.user)
         unavailable = False
     except PaymentError as error:
         saved, unavailable = [], True
@@ -170,7 +172,7 @@ def cards(request):
 @require_POST
 def card_remove(request, payment_method_id):
     try:
-        card = services.card_remove(user=request.user, payment_method_id=payment_method_id)
+        card = card_services.card_remove(user=request.user, payment_method_id=payment_method_id)
     except PaymentError as error:
         if error.code == "card_not_found":
             raise Http404(error.message) from None

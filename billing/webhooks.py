@@ -12,38 +12,38 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from billing import services
 from billing.models import WebhookEvent
+from billing.services import refunds, settlement
 
 logger = logging.getLogger(__name__)
 
 
 def _session_paid(session: dict) -> None:
-    services.charge_settle_checkout_session(session=session)
+    settlement.charge_settle_checkout_session(session=session)
 
 
 def _session_payment_failed(session: dict) -> None:
-    services.charge_fail_checkout_session(session=session)
+    settlement.charge_fail_checkout_session(session=session)
 
 
 def _session_expired(session: dict) -> None:
-    services.charge_expire_checkout_session(session=session)
+    settlement.charge_expire_checkout_session(session=session)
 
 
 def _payment_intent_succeeded(intent: dict) -> None:
-    services.charge_settle_payment_intent(intent=intent)
+    settlement.charge_settle_payment_intent(intent=intent)
 
 
 def _payment_intent_failed(intent: dict) -> None:
-    services.charge_record_payment_failure(intent=intent)
+    settlement.charge_record_payment_failure(intent=intent)
 
 
 def _charge_refunded(stripe_charge: dict) -> None:
-    services.charge_apply_refund(stripe_charge=stripe_charge)
+    refunds.charge_apply_refund(stripe_charge=stripe_charge)
 
 
 def _charge_dispute_created(dispute: dict) -> None:
-    services.charge_apply_dispute(dispute=dispute)
+    refunds.charge_apply_dispute(dispute=dispute)
 
 
 HANDLERS = {

@@ -138,7 +138,7 @@ class JobPageTag(TaggedItemBase):
 class JobPage(Page):
     """One job listing. The poster is the page owner; it is on the board while a paid week runs.
 
-    `paid`, `paid_until` and `last_paid_at` are never edited: the pre_save receiver in jobs.signals recomputes
+    `paid`, `paid_until` and `last_paid_at` are never edited: the pre_save receiver in jobs.receivers recomputes
     them from billing's ledger before every save (see jobs.services.job_paid_status).
     """
 
@@ -344,21 +344,6 @@ class JobPage(Page):
 
     def payment_cancel_url(self) -> str:
         return reverse("jobs:mine")
-
-    def on_charge_succeeded(self, charge):
-        from jobs.services import job_refresh_paid_status
-
-        job_refresh_paid_status(page=self)
-
-    def on_charge_refunded(self, charge):
-        from jobs.services import job_refresh_paid_status
-
-        job_refresh_paid_status(page=self)
-
-    def on_charge_disputed(self, charge):
-        from jobs.services import job_refresh_paid_status
-
-        job_refresh_paid_status(page=self)
 
     def description_text(self) -> str:
         return strip_tags(self.description)

@@ -72,7 +72,7 @@ def job_apply_paid_status(*, page: JobPage, now: datetime | None = None) -> Paid
 
 
 def job_refresh_paid_status(*, page: JobPage) -> JobPage:
-    """Recomputes and saves the listing's paid fields (billing's hooks call this on payment, refund, dispute).
+    """Recomputes and saves the listing's paid fields (jobs.receivers calls this on payment, refund, dispute).
 
     Only the paid fields are written, so a draft the poster or an editor is working on stays a draft.
     """

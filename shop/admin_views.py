@@ -23,7 +23,7 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from billing.models import Charge
-from shop import checkout
+from shop import fulfilment
 from shop.models import Order
 from shop.money import format_money
 
@@ -106,10 +106,10 @@ class OrderRefundView(WagtailAdminTemplateMixin, FormView):
 
     def form_valid(self, form):
         try:
-            order = checkout.order_refund(
+            order = fulfilment.order_refund(
                 order=self.order, reason=form.cleaned_data["reason"], restock=form.cleaned_data["restock"]
             )
-        except checkout.OrderActionError as error:
+        except fulfilment.OrderActionError as error:
             form.add_error(None, error.message)
             return self.form_invalid(form)
         restocked = " Its units are back on the shelf." if order.restocked_at else ""

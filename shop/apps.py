@@ -6,8 +6,9 @@ class ShopConfig(AppConfig):
     verbose_name = "Shop"
 
     def ready(self):
+        # Imported here, not at module level: models and receivers need the app registry ready.
         from billing import payables
-        from shop import signals  # noqa: F401  (connects the sign-in receiver)
+        from shop import receivers  # noqa: F401 - connects sign-in and billing receivers
         from shop.models import Order
 
         payables.register(Order)

@@ -433,7 +433,7 @@ class Order(models.Model):
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
 
-    # --- billing.payables ------------------------------------------------------------------------
+    # --- billing.payables: what billing needs to take a payment (shop.receivers hears the outcome) ---
     def payment_amount(self) -> int:
         return self.total_amount
 
@@ -454,30 +454,6 @@ class Order(models.Model):
 
     def payment_cancel_url(self) -> str:
         return reverse("shop:cart")
-
-    def on_charge_succeeded(self, charge) -> None:
-        from shop.checkout import order_fulfil
-
-        order_fulfil(order_id=self.pk, charge=charge)
-
-    def on_charge_canceled(self, charge) -> None:
-        from billing.models import Charge
-        from shop.checkout import order_release
-
-        if charge.status == Charge.Status.FAILED:
-            # A declined card: the buyer may try another while the hold lasts; expiry or the sweep releases it.
-            return
-        order_release(order_id=self.pk, status=self.Status.EXPIRED, unless_charge_pending_other_than=charge.pk)
-
-    def on_charge_refunded(self, charge) -> None:
-        from shop.checkout import order_record_refund
-
-        order_record_refund(order_id=self.pk, charge=charge)
-
-    def on_charge_disputed(self, charge) -> None:
-        from shop.checkout import order_record_dispute
-
-        order_record_dispute(order_id=self.pk)
 
 
 class OrderLine(models.Model):

@@ -1,6 +1,7 @@
 """Scheduled tasks (django-q2; see website.schedules). Thin: each calls the service its command calls."""
 
-from shop.checkout import orders_retry_pending_refunds, stock_holds_release_expired
+from shop.fulfilment import orders_retry_pending_refunds
+from shop.holds import stock_holds_release_expired
 from shop.models import Cart
 
 

@@ -7,8 +7,9 @@ import pytest
 from django.db import connection
 from django.test import Client
 
-from billing import services, stripe_client, tokens
+from billing import stripe_client, tokens
 from billing.models import Charge, Customer, WebhookEvent
+from billing.services import cards, customers, refunds
 from billing.stripe_client import PaymentError
 from tests.billing_testapp.models import Invoice
 
@@ -44,7 +45,7 @@ def return_from_checkout(client, charge):
 
 def saved_card(user, number="4242424242424242"):
     """A card on the user's Stripe customer, as a previous Checkout payment leaves one."""
-    customer = services.customer_get_or_create(user=user)
+    customer = customers.customer_get_or_create(user=user)
     client = stripe_client.get_client()
     method = client.v1.payment_methods.create(
         params={"type": "card", "card": {"number": number, "exp_month": 12, "exp_year": 2034, "cvc": "123"}}
@@ -75,7 +76,7 @@ def test_new_card_checkout_then_webhook_pays_once_and_records_the_card(sandbox, 
     assert intent["metadata"]["charge_reference"] == str(charge.reference)
     assert invoice.times_paid == 1
     # The card was saved for next time.
-    assert [card.last4 for card in services.card_list(user=invoice.owner)] == ["4242"]
+    assert [card.last4 for card in cards.card_list(user=invoice.owner)] == ["4242"]
 
 
 def test_redirect_before_webhook_fulfils_once(sandbox, signed_in, invoice):
@@ -268,7 +269,7 @@ def test_declined_saved_card_shows_a_message_offers_checkout_and_pays_nothing(sa
 
 def test_another_users_saved_card_cannot_be_used_or_removed(sandbox, client, invoice, user, other_user):
     theirs = saved_card(other_user)
-    services.customer_get_or_create(user=user)
+    customers.customer_get_or_create(user=user)
     client.force_login(user)
 
     pay = client.post(tokens.payment_url(invoice), {"action": "saved_card", "payment_method": theirs})
@@ -278,7 +279,7 @@ def test_another_users_saved_card_cannot_be_used_or_removed(sandbox, client, inv
     assert "not one of your saved cards" in pay.text
     assert remove.status_code == 404
     assert Charge.objects.count() == 0
-    assert [card.id for card in services.card_list(user=other_user)] == [theirs]
+    assert [card.id for card in cards.card_list(user=other_user)] == [theirs]
 
 
 def test_cards_page_lists_and_removes_the_users_cards(sandbox, signed_in, user):
@@ -290,13 +291,13 @@ def test_cards_page_lists_and_removes_the_users_cards(sandbox, signed_in, user):
     response = signed_in.post(f"/billing/cards/{card_id}/remove/")
 
     assert response.status_code == 302
-    assert services.card_list(user=user) == []
+    assert cards.card_list(user=user) == []
 
 
 def test_two_first_payments_at_once_make_one_stripe_customer(sandbox, user):
-    results = [services.customer_get_or_create(user=user) for _ in range(2)]
+    results = [customers.customer_get_or_create(user=user) for _ in range(2)]
     Customer.objects.all().delete()  # as if both requests had reached Stripe before either saved the row
-    again = services.customer_get_or_create(user=user)
+    again = customers.customer_get_or_create(user=user)
 
     assert results[0].stripe_customer_id == results[1].stripe_customer_id == again.stripe_customer_id
 
@@ -310,7 +311,7 @@ def test_two_concurrent_first_payments_make_one_stripe_customer(sandbox, user):
     def first_payment():
         try:
             barrier.wait(timeout=10)
-            customer_ids.append(services.customer_get_or_create(user=user).stripe_customer_id)
+            customer_ids.append(customers.customer_get_or_create(user=user).stripe_customer_id)
         finally:
             connection.close()
 
@@ -336,7 +337,7 @@ def test_stripe_unreachable_shows_a_clear_message_and_nothing_is_paid(sandbox, s
 
 
 def test_stripe_timing_out_shows_a_clear_message_and_a_retry_reuses_the_charge(sandbox, signed_in, invoice, settings):
-    services.customer_get_or_create(user=invoice.owner)
+    customers.customer_get_or_create(user=invoice.owner)
     settings.STRIPE_MAX_NETWORK_RETRIES = 0
     settings.STRIPE_REQUEST_TIMEOUT = 1
     with sandbox.slow(3):
@@ -376,12 +377,12 @@ def paid_by_checkout(sandbox, client, invoice):
 def test_partial_then_full_refund_flow_back_to_the_payable(sandbox, signed_in, invoice):
     charge = paid_by_checkout(sandbox, signed_in, invoice)
 
-    services.charge_refund(charge=charge, amount=1000)
+    refunds.charge_refund(charge=charge, amount=1000)
     sandbox.deliver_events(signed_in)
     charge.refresh_from_db()
     assert (charge.status, charge.amount_refunded) == (Charge.Status.PARTIALLY_REFUNDED, 1000)
 
-    services.charge_refund(charge=charge)
+    refunds.charge_refund(charge=charge)
     sandbox.deliver_events(signed_in)
     charge.refresh_from_db()
     invoice.refresh_from_db()
@@ -392,10 +393,10 @@ def test_partial_then_full_refund_flow_back_to_the_payable(sandbox, signed_in, i
 
 def test_over_refund_is_refused_and_stripe_is_not_asked(sandbox, signed_in, invoice):
     charge = paid_by_checkout(sandbox, signed_in, invoice)
-    services.charge_refund(charge=charge, amount=2000)
+    refunds.charge_refund(charge=charge, amount=2000)
 
     with pytest.raises(PaymentError, match=r"At most \$5.00"):
-        services.charge_refund(charge=charge, amount=600)
+        refunds.charge_refund(charge=charge, amount=600)
 
     charge.refresh_from_db()
     assert charge.amount_refunded == 2000
@@ -530,7 +531,7 @@ def test_refund_of_more_than_stripe_has_left_is_refused_with_a_message(sandbox, 
     stripe_client.create_refund(params={"payment_intent": charge.stripe_payment_intent_id}, idempotency_key="dash")
 
     with pytest.raises(PaymentError, match="Stripe refused this refund"):
-        services.charge_refund(charge=charge, amount=100)
+        refunds.charge_refund(charge=charge, amount=100)
 
     charge.refresh_from_db()
     assert charge.amount_refunded == 0

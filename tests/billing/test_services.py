@@ -6,9 +6,10 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.utils import timezone
 
-from billing import payables, services
+from billing import payables
 from billing.models import Charge, Customer
-from billing.services import PaymentDetails
+from billing.services import checkout, refunds, settlement
+from billing.services.settlement import PaymentDetails
 from billing.signals import charge_succeeded
 from billing.stripe_client import PaymentError
 from tests.billing_testapp.models import Invoice
@@ -25,8 +26,8 @@ def test_fulfil_twice_pays_once_and_signals_once(pending_charge, invoice):
     charge_succeeded.connect(listener)
     try:
         details = PaymentDetails(payment_intent_id="pi_1", card_brand="visa", card_last4="4242")
-        first, fulfilled_first = services.charge_fulfil(charge_id=pending_charge.pk, details=details)
-        second, fulfilled_second = services.charge_fulfil(charge_id=pending_charge.pk, details=details)
+        first, fulfilled_first = settlement.charge_fulfil(charge_id=pending_charge.pk, details=details)
+        second, fulfilled_second = settlement.charge_fulfil(charge_id=pending_charge.pk, details=details)
     finally:
         charge_succeeded.disconnect(listener)
 
@@ -39,9 +40,9 @@ def test_fulfil_twice_pays_once_and_signals_once(pending_charge, invoice):
 
 
 def test_fulfil_after_expiry_still_records_the_money(pending_charge, invoice):
-    services.charge_mark_canceled(charge_id=pending_charge.pk, reason="expired")
+    settlement.charge_mark_canceled(charge_id=pending_charge.pk, reason="expired")
 
-    charge, fulfilled = services.charge_fulfil(charge_id=pending_charge.pk, details=PaymentDetails())
+    charge, fulfilled = settlement.charge_fulfil(charge_id=pending_charge.pk, details=PaymentDetails())
 
     assert fulfilled is True
     assert charge.status == Charge.Status.SUCCEEDED
@@ -50,7 +51,7 @@ def test_fulfil_after_expiry_still_records_the_money(pending_charge, invoice):
 def test_fulfil_of_a_charge_whose_payable_is_gone_still_records_the_payment(pending_charge, invoice):
     Invoice.objects.filter(pk=invoice.pk).delete()
 
-    charge, fulfilled = services.charge_fulfil(charge_id=pending_charge.pk, details=PaymentDetails())
+    charge, fulfilled = settlement.charge_fulfil(charge_id=pending_charge.pk, details=PaymentDetails())
 
     assert fulfilled is True
     assert charge.status == Charge.Status.SUCCEEDED
@@ -104,7 +105,7 @@ def test_register_refuses_a_model_without_the_payable_methods():
 
 def test_start_checkout_refuses_someone_elses_payable(invoice, other_user):
     with pytest.raises(PaymentError) as raised:
-        services.charge_start_checkout(user=other_user, payable=invoice, base_url="http://testserver/")
+        checkout.charge_start_checkout(user=other_user, payable=invoice, base_url="http://testserver/")
 
     assert raised.value.code == "not_payable"
     assert Charge.objects.count() == 0
@@ -115,7 +116,7 @@ def test_start_checkout_refuses_a_zero_price(invoice, user):
     invoice.refresh_from_db()
 
     with pytest.raises(PaymentError) as raised:
-        services.charge_start_checkout(user=user, payable=invoice, base_url="http://testserver/")
+        checkout.charge_start_checkout(user=user, payable=invoice, base_url="http://testserver/")
 
     assert raised.value.code == "invalid_amount"
     assert Charge.objects.count() == 0
@@ -126,7 +127,7 @@ def test_checkout_that_could_not_reach_stripe_leaves_one_retryable_charge(invoic
 
     for _attempt in range(2):
         with pytest.raises(PaymentError) as raised:
-            services.charge_start_checkout(user=user, payable=invoice, base_url="http://testserver/")
+            checkout.charge_start_checkout(user=user, payable=invoice, base_url="http://testserver/")
         assert raised.value.retryable is True
 
     charge = Charge.objects.get()
@@ -137,7 +138,7 @@ def test_checkout_that_could_not_reach_stripe_leaves_one_retryable_charge(invoic
 
 def test_refund_of_a_pending_charge_is_refused(pending_charge):
     with pytest.raises(PaymentError) as raised:
-        services.charge_refund(charge=pending_charge)
+        refunds.charge_refund(charge=pending_charge)
 
     assert raised.value.code == "not_refundable"
 
@@ -147,7 +148,7 @@ def test_refund_outside_what_is_left_is_refused_without_calling_stripe(pending_c
     Charge.objects.filter(pk=pending_charge.pk).update(status="succeeded", stripe_payment_intent_id="pi_x")
 
     with pytest.raises(PaymentError) as raised:
-        services.charge_refund(charge=pending_charge, amount=amount)
+        refunds.charge_refund(charge=pending_charge, amount=amount)
 
     assert raised.value.code in ("invalid_amount", "over_refund")
     pending_charge.refresh_from_db()
@@ -160,4 +161,4 @@ def test_over_refund_counts_what_was_refunded_already(pending_charge, stripe_off
     )
 
     with pytest.raises(PaymentError, match=r"At most \$5.00"):
-        services.charge_refund(charge=pending_charge, amount=501)
+        refunds.charge_refund(charge=pending_charge, amount=501)

@@ -9,8 +9,10 @@ class BillingTestAppConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        # Imported here, not at module level: models and receivers need the app registry ready.
         from billing import payables
 
+        from . import receivers  # noqa: F401 - connects the invoice's billing receivers
         from .models import Invoice
 
         payables.register(Invoice)

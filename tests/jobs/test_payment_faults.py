@@ -5,9 +5,9 @@ import time
 
 import pytest
 
-from billing import services as billing_services
 from billing import tokens
 from billing.models import Charge
+from billing.services import cards
 from jobs.models import JobPage
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -59,7 +59,7 @@ def test_bumping_with_a_saved_card_while_stripe_is_stopped_answers_in_time_and_k
     first = Charge.objects.for_object(job).get()
     stripe_sandbox.pay_checkout_session(first.stripe_checkout_session_id, save_card=True)
     stripe_sandbox.deliver_events(poster_client)
-    (card,) = billing_services.card_list(user=poster)
+    (card,) = cards.card_list(user=poster)
     before = listing_state(job)
     assert JobPage.objects.get(pk=job.pk).is_on_board()
 

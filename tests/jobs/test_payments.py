@@ -7,9 +7,9 @@ from datetime import timedelta
 
 import pytest
 
-from billing import services
 from billing.models import Charge
 from billing.sandbox.signing import stripe_signature_header
+from billing.services import cards, refunds
 from billing.tokens import payment_url
 from jobs.factories import record_payment
 from jobs.models import JobBoardSettings, JobPage
@@ -83,7 +83,7 @@ def test_bumping_with_the_saved_card_is_a_new_payment_and_tops_the_board(
     newer = make_job(title="Paid later")
     record_payment(newer, paid_at=job.last_paid_at + timedelta(microseconds=1))
     assert board(poster_client) == ["Paid later", "Platform engineer"]
-    [card] = services.card_list(user=poster)
+    [card] = cards.card_list(user=poster)
 
     response = poster_client.get(f"/jobs/{job.pk}/bump/")
     assert payable_named_by(response["Location"]) == job
@@ -108,7 +108,7 @@ def test_a_refund_takes_the_listing_off_the_board_at_once(stripe_sandbox, poster
     stripe_sandbox.deliver_events(poster_client)
     assert board(poster_client) == ["Platform engineer"]
 
-    services.charge_refund(charge=Charge.objects.get(pk=charge.pk))
+    refunds.charge_refund(charge=Charge.objects.get(pk=charge.pk))
 
     job.refresh_from_db()
     assert (job.paid, job.paid_until) == (False, None)
@@ -123,7 +123,7 @@ def test_a_partial_refund_also_ends_the_week(stripe_sandbox, poster_client, job_
     job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
     stripe_sandbox.deliver_events(poster_client)
 
-    services.charge_refund(charge=Charge.objects.get(pk=charge.pk), amount=900)
+    refunds.charge_refund(charge=Charge.objects.get(pk=charge.pk), amount=900)
 
     job.refresh_from_db()
     assert job.paid is False

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from shop import checkout
+from shop import checkout, holds
 from shop.factories import CartFactory, LineItemFactory
 from shop.models import Cart, LineItem, Order, OrderLine, ProductPage, StockHold
 
@@ -198,8 +198,8 @@ def test_the_sweep_expires_pending_orders_whose_holds_ran_out_and_keeps_the_rest
     live = make_order(other_user, product, quantity=3, hold_minutes=10)
     paid = make_order(other_user, product, quantity=1, status=Order.Status.PAID, hold_minutes=None)
 
-    assert checkout.stock_holds_release_expired() == 1
-    assert checkout.stock_holds_release_expired() == 0
+    assert holds.stock_holds_release_expired() == 1
+    assert holds.stock_holds_release_expired() == 0
 
     stale.refresh_from_db()
     live.refresh_from_db()
@@ -214,8 +214,8 @@ def test_the_sweep_expires_pending_orders_whose_holds_ran_out_and_keeps_the_rest
 def test_the_sweep_takes_now_from_the_caller(user, product):
     order = make_order(user, product, quantity=2, hold_minutes=10)
 
-    assert checkout.stock_holds_release_expired(now=timezone.now() + timedelta(minutes=5)) == 0
-    assert checkout.stock_holds_release_expired(now=timezone.now() + timedelta(minutes=11)) == 1
+    assert holds.stock_holds_release_expired(now=timezone.now() + timedelta(minutes=5)) == 0
+    assert holds.stock_holds_release_expired(now=timezone.now() + timedelta(minutes=11)) == 1
     order.refresh_from_db()
     assert order.status == Order.Status.EXPIRED
 
@@ -234,9 +234,9 @@ def test_carts_with_a_checkout_in_progress_are_found_and_spared_by_the_purge(use
 def test_hold_lasts_as_long_as_billings_checkout_session_plus_the_margin(settings):
     settings.BILLING_CHECKOUT_EXPIRY_MINUTES = 60
     settings.SHOP_HOLD_MARGIN_MINUTES = 5
-    assert checkout.hold_duration() == timedelta(minutes=65)
+    assert holds.hold_duration() == timedelta(minutes=65)
     settings.BILLING_CHECKOUT_EXPIRY_MINUTES = 5  # Stripe's minimum is 30
-    assert checkout.hold_duration() == timedelta(minutes=35)
+    assert holds.hold_duration() == timedelta(minutes=35)
 
 
 # --- Orders for shoppers ---------------------------------------------------------------------------

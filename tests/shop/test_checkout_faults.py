@@ -9,7 +9,7 @@ import time_machine
 from django.utils import timezone
 
 from billing.models import Charge
-from shop import checkout
+from shop import holds
 from shop.models import LineItem, Order, ProductPage, StockHold
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
@@ -87,12 +87,12 @@ def test_stock_held_by_an_order_never_paid_goes_back_on_the_shelf_when_the_hold_
 
     with stripe_sandbox.unreachable():
         with time_machine.travel(hold.expires_at - timedelta(seconds=1), tick=False):
-            assert checkout.stock_holds_release_expired() == 0
+            assert holds.stock_holds_release_expired() == 0
             assert ProductPage.objects.with_availability().get(pk=product.pk).available_quantity == 17
         # Availability compares holds with the database's clock, which time-machine cannot move: the sweep is what
         # this proves, run at the travelled time as the scheduler would run it then.
         with time_machine.travel(hold.expires_at + timedelta(seconds=1), tick=False):
-            assert checkout.stock_holds_release_expired(now=timezone.now()) == 1
+            assert holds.stock_holds_release_expired(now=timezone.now()) == 1
 
     order.refresh_from_db()
     assert order.status == Order.Status.EXPIRED

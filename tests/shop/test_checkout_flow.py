@@ -3,8 +3,11 @@
 import pytest
 from django.core import mail
 
-from billing import stripe_client
+from billing import payables, stripe_client
 from billing.models import Charge
+from billing.services.refunds import charge_apply_dispute
+from billing.signals import charge_canceled
+from shop import fulfilment
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
 from shop.services import cart_add_item
 
@@ -240,8 +243,6 @@ def test_cart_line_added_by_service_records_the_price_seen(session, product):
 def test_an_automatic_refund_stripe_refuses_for_now_waits_and_the_retry_service_makes_it(
     stripe_sandbox, signed_in, make_product, django_capture_on_commit_callbacks
 ):
-    from shop import checkout as checkout_services
-
     vase = make_product(title="Glass vase", sku="VASE-3", price_amount=3000, stock_on_hand=1)
     add(signed_in, vase, 1)
     checkout(signed_in)
@@ -257,23 +258,21 @@ def test_an_automatic_refund_stripe_refuses_for_now_waits_and_the_retry_service_
     assert "We are refunding this order in full." in signed_in.get(f"/orders/{order.pk}/").content.decode()
 
     with stripe_sandbox.unreachable():
-        checkout_services.order_refund_unfulfillable(order_id=order.pk)
+        fulfilment.order_refund_unfulfillable(order_id=order.pk)
     order.refresh_from_db()
     assert order.status == Order.Status.REFUND_PENDING
 
     with django_capture_on_commit_callbacks(execute=True):
-        assert checkout_services.orders_retry_pending_refunds() == 1
+        assert fulfilment.orders_retry_pending_refunds() == 1
     order.refresh_from_db()
     assert order.status == Order.Status.REFUNDED
     assert Charge.objects.for_object(order).get().status == Charge.Status.REFUNDED
-    assert checkout_services.orders_retry_pending_refunds() == 0
+    assert fulfilment.orders_retry_pending_refunds() == 0
 
 
 def test_a_dispute_on_a_paid_order_marks_it_disputed(
     stripe_sandbox, signed_in, product, django_capture_on_commit_callbacks
 ):
-    from billing import services as billing_services
-
     add(signed_in, product, 1)
     checkout(signed_in)
     order = Order.objects.get()
@@ -283,7 +282,7 @@ def test_a_dispute_on_a_paid_order_marks_it_disputed(
         stripe_sandbox.deliver_events(signed_in)
     charge.refresh_from_db()
 
-    billing_services.charge_apply_dispute(
+    charge_apply_dispute(
         dispute={"id": "dp_1", "charge": charge.stripe_charge_id, "payment_intent": charge.stripe_payment_intent_id}
     )
 
@@ -295,10 +294,10 @@ def test_a_declined_card_keeps_the_order_and_its_hold_for_another_try(stripe_san
     add(signed_in, product, 1)
     checkout(signed_in)
     order = Order.objects.get()
-    # Billing marks a declined saved-card payment failed and tells the payable through on_charge_canceled.
+    # Billing marks a declined saved-card payment failed and tells the payable through charge_canceled.
     Charge.objects.filter(pk=pending_charge(order).pk).update(status=Charge.Status.FAILED)
 
-    order.on_charge_canceled(Charge.objects.for_object(order).get())
+    payables.announce(charge_canceled, charge=Charge.objects.for_object(order).get())
 
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING

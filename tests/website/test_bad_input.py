@@ -13,10 +13,10 @@ from django.test import Client
 from django.utils import timezone
 from wagtail.models import Page, Revision
 
-from billing import services as billing_services
 from billing import stripe_client, tokens
 from billing.models import Charge, Customer, WebhookEvent
 from billing.sandbox.signing import stripe_signature_header
+from billing.services import customers
 from jobs.factories import JobIndexPageFactory, JobPageFactory
 from jobs.models import JobPage
 from shop.factories import CartFactory, LineItemFactory, ProductPageFactory, ShopIndexPageFactory
@@ -77,7 +77,7 @@ def make_order(user, status, product, total=1800):
 
 
 def attach_card(user) -> str:
-    customer = billing_services.customer_get_or_create(user=user)
+    customer = customers.customer_get_or_create(user=user)
     client = stripe_client.get_client()
     method = client.v1.payment_methods.create(
         params={"type": "card", "card": {"number": "4242424242424242", "exp_month": 12, "exp_year": 2034, "cvc": "123"}}

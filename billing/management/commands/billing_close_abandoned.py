@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand
 
-from billing.services import charges_close_abandoned
+from billing.services.housekeeping import charges_close_abandoned
 
 
 class Command(BaseCommand):

@@ -1,11 +1,13 @@
-"""The paid hook: whatever saves a JobPage, its paid fields are recomputed from billing's ledger first."""
+"""Receivers: the paid hook (whatever saves a JobPage, its paid fields are recomputed from billing's ledger first),
+and billing's news about a listing's payments, which recompute them at once."""
 
 from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from wagtail.models import Page
 
+from billing.signals import charge_disputed, charge_refunded, charge_succeeded
 from jobs.models import JobPage
-from jobs.services import PAID_FIELDS, job_apply_paid_status, job_paid_status
+from jobs.services import PAID_FIELDS, job_apply_paid_status, job_paid_status, job_refresh_paid_status
 
 
 @receiver(pre_save, sender=JobPage, dispatch_uid="jobs.paid_hook")
@@ -32,3 +34,11 @@ def recompute_paid_status_through_generic_page(sender, instance: Page, raw=False
     JobPage.objects.filter(pk=instance.pk).update(
         paid=status.paid, paid_until=status.paid_until, last_paid_at=status.last_paid_at
     )
+
+
+@receiver(charge_succeeded, sender=JobPage, dispatch_uid="jobs.listing_paid")
+@receiver(charge_refunded, sender=JobPage, dispatch_uid="jobs.listing_refunded")
+@receiver(charge_disputed, sender=JobPage, dispatch_uid="jobs.listing_disputed")
+def refresh_paid_status_on_payment_news(sender, charge, payable, **kwargs):
+    """A payment, refund or dispute changes the listing's paid week now, not at its next save."""
+    job_refresh_paid_status(page=payable)

@@ -1,0 +1,81 @@
+"""A charge for a payable: its terms read from the payable, its ledger row, the metadata Stripe carries back,
+and finding it again from what Stripe sends."""
+
+import logging
+import uuid
+from datetime import timedelta
+
+from billing import payables
+from billing.models import Charge
+from billing.money import MoneyError, normalise_currency, to_stripe_amount
+from billing.stripe_client import PaymentError
+
+logger = logging.getLogger(__name__)
+
+# Stripe keeps idempotency keys for 24 hours; a pending charge older than this gets a fresh attempt.
+IDEMPOTENCY_WINDOW = timedelta(hours=23)
+
+
+def payable_terms(*, user, payable) -> tuple[int, str, str]:
+    """The amount, currency and description, read from the payable on the server, or PaymentError."""
+    if not payables.is_registered(payable):
+        raise PaymentError("This cannot be paid for here.", code="not_payable")
+    if not user.is_authenticated or not payable.can_be_paid_by(user):
+        raise PaymentError("This is not yours to pay, or it no longer needs paying.", code="not_payable")
+    try:
+        currency = normalise_currency(payable.payment_currency())
+        amount = to_stripe_amount(payable.payment_amount(), currency)
+    except MoneyError as error:
+        logger.error("Payable %s has an unusable price: %s", payable, error)
+        raise PaymentError("This cannot be paid for right now.", code="invalid_amount") from error
+    description = (payable.payment_description() or str(payable))[:255]
+    return amount, currency, description
+
+
+def charge_metadata(charge: Charge) -> dict:
+    return {
+        "charge_id": str(charge.pk),
+        "charge_reference": str(charge.reference),
+        "payable": f"{charge.content_type.app_label}.{charge.content_type.model}:{charge.object_id}",
+        "user_id": str(charge.user_id or ""),
+    }
+
+
+def charge_create(*, user, payable, amount, currency, description, method, success_url, cancel_url, **extra) -> Charge:
+    return Charge.objects.create(
+        user=user,
+        payable=payable,
+        amount=amount,
+        currency=currency,
+        description=description,
+        method=method,
+        success_url=success_url or payable.payment_success_url() or "",
+        cancel_url=cancel_url or payable.payment_cancel_url() or "",
+        **extra,
+    )
+
+
+def charge_for_stripe_object(obj: dict, *, id_field: str | None = None) -> Charge | None:
+    reference = (obj.get("metadata") or {}).get("charge_reference") or obj.get("client_reference_id")
+    if reference:
+        try:
+            uuid.UUID(str(reference))
+        except ValueError:
+            reference = None
+    if reference:
+        charge = Charge.objects.filter(reference=reference).first()
+        if charge:
+            return charge
+    if id_field and obj.get("id"):
+        return Charge.objects.filter(**{id_field: obj["id"]}).first()
+    return None
+
+
+def another_payment_under_way(charge: Charge) -> bool:
+    return (
+        Charge.objects.filter(
+            content_type_id=charge.content_type_id, object_id=charge.object_id, status=Charge.Status.PENDING
+        )
+        .exclude(pk=charge.pk)
+        .exists()
+    )

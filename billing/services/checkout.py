@@ -1,0 +1,217 @@
+"""Paying through Stripe Checkout: starting (or handing out again) a session, the payer's return, giving up.
+
+Stripe is always called outside any transaction that holds a row lock: the ledger row is written first in its
+own short transaction, Stripe is called, and the result is written in another.
+"""
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from billing import stripe_client
+from billing.models import Charge, Customer
+from billing.services.charges import IDEMPOTENCY_WINDOW, charge_create, charge_metadata, payable_terms
+from billing.services.customers import customer_get_or_create, customer_is_missing, customer_replace_missing
+from billing.services.settlement import charge_mark_canceled, charge_settle_checkout_session
+from billing.stripe_client import PaymentError
+
+logger = logging.getLogger(__name__)
+
+# An open Checkout Session closer than this to expiring is not handed out again.
+CHECKOUT_REUSE_MARGIN = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class CheckoutStart:
+    charge: Charge
+    url: str
+
+
+def _checkout_expires_at() -> datetime:
+    minutes = min(max(int(settings.BILLING_CHECKOUT_EXPIRY_MINUTES), 30), 24 * 60)
+    # A minute's margin so clock skew never puts us under Stripe's 30-minute minimum.
+    margin = timedelta(minutes=1) if minutes == 30 else timedelta()
+    return (timezone.now() + timedelta(minutes=minutes) + margin).replace(microsecond=0)
+
+
+def _checkout_params(*, charge: Charge, customer: Customer, base_url: str, expires_at: datetime) -> dict:
+    metadata = charge_metadata(charge)
+    return_url = urljoin(base_url, reverse("billing:checkout_return")) + "?session_id={CHECKOUT_SESSION_ID}"
+    return {
+        "mode": "payment",
+        "customer": customer.stripe_customer_id,
+        "client_reference_id": str(charge.reference),
+        "line_items": [
+            {
+                "quantity": 1,
+                "price_data": {
+                    "currency": charge.currency,
+                    "unit_amount": charge.amount,
+                    "product_data": {"name": charge.description},
+                },
+            }
+        ],
+        "metadata": metadata,
+        "payment_intent_data": {
+            "metadata": metadata,
+            "description": charge.description,
+            # Saves the card on the customer so the next payment is one click.
+            "setup_future_usage": "off_session",
+        },
+        # Returning customers see the cards they saved here before.
+        "saved_payment_method_options": {"allow_redisplay_filters": ["always", "limited", "unspecified"]},
+        "expires_at": int(expires_at.timestamp()),
+        "success_url": return_url,
+        "cancel_url": urljoin(base_url, reverse("billing:checkout_cancel", args=[charge.reference])),
+    }
+
+
+def charge_start_checkout(
+    *, user, payable, base_url: str, success_url: str = "", cancel_url: str = ""
+) -> CheckoutStart:
+    """A Stripe Checkout Session for paying `payable` with a new (or Checkout-saved) card.
+
+    `base_url` is this site's scheme and host (`request.build_absolute_uri("/")`); Stripe sends the
+    payer back there. `success_url`/`cancel_url` override the payable's landing pages.
+
+    An open session for the same payer, payable and price is handed out again rather than duplicated.
+    If Stripe cannot be reached the pending charge stays and the next attempt retries it with the same
+    idempotency key; if Stripe refuses the request the charge is marked failed. Either way nothing is
+    paid and PaymentError carries the message for the payer.
+    """
+    try:
+        return _start_checkout(
+            user=user, payable=payable, base_url=base_url, success_url=success_url, cancel_url=cancel_url
+        )
+    except PaymentError as error:
+        customer = Customer.objects.filter(user=user).first()
+        if customer is None or not customer_is_missing(error):
+            raise
+    customer_replace_missing(customer=customer)
+    return _start_checkout(
+        user=user, payable=payable, base_url=base_url, success_url=success_url, cancel_url=cancel_url
+    )
+
+
+def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_url: str) -> CheckoutStart:
+    amount, currency, description = payable_terms(user=user, payable=payable)
+    customer = customer_get_or_create(user=user)
+    now = timezone.now()
+    open_charges = (
+        Charge.objects.for_object(payable)
+        .filter(user=user, method=Charge.Method.CHECKOUT, status=Charge.Status.PENDING)
+        .order_by("-created_at")
+    )
+    charge = None
+    for candidate in open_charges:
+        same_terms = candidate.amount == amount and candidate.currency == currency
+        if (
+            same_terms
+            and candidate.checkout_url
+            and candidate.checkout_expires_at
+            and candidate.checkout_expires_at > now + CHECKOUT_REUSE_MARGIN
+        ):
+            return CheckoutStart(charge=candidate, url=candidate.checkout_url)
+        if same_terms and not candidate.stripe_checkout_session_id and candidate.created_at > now - IDEMPOTENCY_WINDOW:
+            charge = candidate  # an earlier attempt that never heard back from Stripe: retry it
+            break
+    if charge is None:
+        charge = charge_create(
+            user=user,
+            payable=payable,
+            amount=amount,
+            currency=currency,
+            description=description,
+            method=Charge.Method.CHECKOUT,
+            success_url=success_url,
+            cancel_url=cancel_url,
+        )
+    checkouts_close_others(user=user, payable=payable, keep=charge)
+    expires_at = _checkout_expires_at()
+    try:
+        session = stripe_client.create_checkout_session(
+            params=_checkout_params(charge=charge, customer=customer, base_url=base_url, expires_at=expires_at),
+            idempotency_key=f"checkout:{charge.reference}",
+        )
+    except PaymentError as error:
+        if not error.retryable:
+            Charge.objects.filter(pk=charge.pk, status=Charge.Status.PENDING).update(
+                status=Charge.Status.FAILED, failure_message=error.message[:500], updated_at=timezone.now()
+            )
+        raise
+    session_expires = session.get("expires_at")
+    Charge.objects.filter(pk=charge.pk).update(
+        stripe_checkout_session_id=session["id"],
+        checkout_url=session.get("url") or "",
+        checkout_expires_at=datetime.fromtimestamp(session_expires, tz=UTC) if session_expires else expires_at,
+        updated_at=timezone.now(),
+    )
+    charge.refresh_from_db()
+    return CheckoutStart(charge=charge, url=charge.checkout_url)
+
+
+def checkouts_close_others(*, user, payable, keep: Charge) -> None:
+    """Expires the payer's other open Checkout sessions for this payable, so only one payment can complete.
+
+    Runs after `keep` exists, so the payable is not told "canceled" while a payment is still under way.
+    If one of them turns out to be paid already, `keep` is canceled and PaymentError says so.
+    """
+    others = (
+        Charge.objects.for_object(payable)
+        .filter(user=user, method=Charge.Method.CHECKOUT, status=Charge.Status.PENDING)
+        .exclude(pk=keep.pk)
+    )
+    paid_meanwhile = False
+    for other in others:
+        if other.stripe_checkout_session_id:
+            paid_meanwhile |= charge_cancel_checkout(charge=other).is_paid
+        else:
+            charge_mark_canceled(charge_id=other.pk, reason="Replaced by a newer payment attempt.")
+    if paid_meanwhile:
+        # Not through charge_mark_canceled: the payable has just been paid and must not hear "canceled".
+        Charge.objects.filter(pk=keep.pk, status=Charge.Status.PENDING).update(
+            status=Charge.Status.CANCELED,
+            canceled_at=timezone.now(),
+            failure_message="Paid already through an earlier Checkout.",
+        )
+        raise PaymentError("You have paid for this already.", code="already_paid")
+
+
+def charge_confirm_checkout_return(*, user, session_id: str) -> Charge:
+    """The payer is back from Checkout: ask Stripe (never the URL) whether they paid, and fulfil if so.
+
+    Charge.DoesNotExist when the session is not this user's; PaymentError when Stripe is unreachable.
+    """
+    charge = Charge.objects.get(user=user, stripe_checkout_session_id=session_id)
+    if charge.status in Charge.SETTLED_STATUSES:
+        return charge
+    session = stripe_client.retrieve_checkout_session(session_id)
+    return charge_settle_checkout_session(session=session) or charge
+
+
+def charge_cancel_checkout(*, charge: Charge) -> Charge:
+    """The payer gave up on Checkout: close the session at Stripe so it cannot be paid later, then cancel.
+
+    If Stripe says the session is already complete the charge is left for fulfilment; if Stripe cannot
+    be reached the session simply expires on its own and the expiry webhook cancels the charge.
+    """
+    if charge.status != Charge.Status.PENDING:
+        return charge
+    if charge.stripe_checkout_session_id:
+        try:
+            session = stripe_client.expire_checkout_session(charge.stripe_checkout_session_id)
+        except PaymentError as error:
+            if error.retryable:
+                return charge
+            try:
+                session = stripe_client.retrieve_checkout_session(charge.stripe_checkout_session_id)
+            except PaymentError:
+                return charge
+        if session.get("status") == "complete" or session.get("payment_status") == "paid":
+            return charge_settle_checkout_session(session=session) or charge
+    return charge_mark_canceled(charge_id=charge.pk, reason="Checkout was canceled.")
