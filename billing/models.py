@@ -80,7 +80,6 @@ class Charge(models.Model):
     PAID_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED)
     # Once a charge has been paid, it stays in one of these; fulfilment never runs again.
     SETTLED_STATUSES = (Status.SUCCEEDED, Status.PARTIALLY_REFUNDED, Status.REFUNDED, Status.DISPUTED)
-    OPEN_STATUSES = (Status.PENDING, Status.FAILED, Status.CANCELED)
 
     # Names the charge to Stripe (metadata, idempotency keys) and in URLs; never reused, unlike a
     # primary key after a rolled-back insert.

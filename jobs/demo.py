@@ -12,7 +12,7 @@ from django.contrib.auth.models import Group, Permission
 from django.utils import timezone
 from wagtail.models import Site
 
-from billing.models import Charge
+from billing.factories import ChargeFactory
 from jobs.models import EmploymentType, JobBoardSettings, JobIndexPage, JobPage
 from jobs.services import job_refresh_paid_status
 
@@ -234,13 +234,12 @@ def seed(stdout):
         page.save_revision(user=poster).publish(user=poster, skip_permission_checks=True)
         if paid_hours_ago is not None:
             paid_at = now - timedelta(hours=paid_hours_ago)
-            Charge.objects.create(
-                user=poster,
+            ChargeFactory(
                 payable=page,
+                user=poster,
                 amount=price.price_amount,
                 currency=price.price_currency.lower(),
-                description=page.payment_description(),
-                status=Charge.Status.SUCCEEDED,
+                succeeded=True,
                 created_at=paid_at,
                 paid_at=paid_at,
                 card_brand="visa",

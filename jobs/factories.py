@@ -2,9 +2,10 @@ import factory
 import wagtail_factories
 from django.utils import timezone
 from django.utils.text import slugify
-from wagtail.models import Site
 
+from billing.factories import ChargeFactory
 from jobs.models import EmploymentType, JobIndexPage, JobPage
+from jobs.services import job_refresh_paid_status
 
 
 class JobIndexPageFactory(wagtail_factories.PageFactory):
@@ -41,25 +42,14 @@ class JobPageFactory(wagtail_factories.PageFactory):
     last_published_at = factory.LazyFunction(timezone.now)
 
 
-def default_job_index() -> JobIndexPage:
-    existing = JobIndexPage.objects.first()
-    if existing is not None:
-        return existing
-    return JobIndexPageFactory(parent=Site.objects.get(is_default_site=True).root_page)
-
-
 def record_payment(page: JobPage, *, user=None, paid_at=None, amount: int = 4900, currency: str = "usd", **fields):
     """A succeeded billing Charge for `page`, as billing's fulfilment leaves one, then the page's paid hook runs."""
-    from billing.models import Charge
-    from jobs.services import job_refresh_paid_status
-
-    charge = Charge.objects.create(
-        user=user or page.owner,
+    charge = ChargeFactory(
         payable=page,
+        user=user or page.owner,
         amount=amount,
         currency=currency,
-        description=page.payment_description(),
-        status=fields.pop("status", Charge.Status.SUCCEEDED),
+        succeeded=True,
         paid_at=paid_at or timezone.now(),
         **fields,
     )

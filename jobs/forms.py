@@ -6,7 +6,7 @@ import re
 from django import forms
 from django.utils.html import escape, strip_tags
 
-from billing.money import MoneyError, parse_amount
+from billing.money import MoneyError, parse_amount, to_decimal
 from jobs.models import CURRENCY_CHOICES, EmploymentType, JobPage, SalaryPeriod, validate_how_to_apply
 
 MAX_TAGS = 10
@@ -75,8 +75,6 @@ class JobPostForm(forms.Form):
 
     @classmethod
     def for_page(cls, page: JobPage, data=None):
-        from billing.money import to_decimal
-
         initial = {
             "title": page.title,
             "company": page.company,

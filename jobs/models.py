@@ -123,7 +123,7 @@ class JobIndexPage(Page):
             raise ValidationError({"slug": f"The job board lives at /{INDEX_SLUG}/; keep the slug “{INDEX_SLUG}”."})
 
     def get_context(self, request, *args, **kwargs):
-        from jobs.selectors import job_board_listing
+        from jobs.selectors import job_board_listing  # here: jobs.selectors imports this module
 
         context = super().get_context(request, *args, **kwargs)
         # Lazy: when the template's cached fragment is fresh the board's queries never run.

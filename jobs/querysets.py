@@ -1,5 +1,6 @@
 """Reusable reads of job listings, as QuerySet methods."""
 
+from django.apps import apps
 from django.db.models import F, Prefetch, Q
 from wagtail.models import PageQuerySet
 
@@ -11,12 +12,11 @@ class JobPageQuerySet(PageQuerySet):
         Decided by `paid_until` rather than the stored `paid` flag, so a listing leaves the board the moment its
         week ends, even before housekeeping saves it. Tags come in one extra query, whatever the count.
         """
-        from jobs.models import JobPageTag
-
+        tags = apps.get_model("jobs", "JobPageTag").objects.select_related("tag")  # by name: jobs.models imports us
         return (
             self.live()
             .filter(paid_until__gt=now)
-            .prefetch_related(Prefetch("tagged_items", queryset=JobPageTag.objects.select_related("tag")))
+            .prefetch_related(Prefetch("tagged_items", queryset=tags))
             .order_by(F("last_paid_at").desc(nulls_last=True), "-pk")
         )
 

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.utils import timezone
 
 from jobs.forms import JobBoardFilterForm
+from jobs.models import JobPage
 
 
 @dataclass
@@ -46,8 +47,6 @@ class JobBoardListing:
 
 def job_board_queryset(*, filters: Mapping[str, str], now: datetime):
     """The board's rows for these filters, built on `JobPage.objects.on_board(now)` (the one listing query)."""
-    from jobs.models import JobPage
-
     jobs = JobPage.objects.on_board(now)
     if filters.get("remote") == "yes":
         jobs = jobs.filter(remote=True)
@@ -84,6 +83,4 @@ def job_board_listing(*, params: Mapping[str, str], now: datetime | None = None)
 
 def jobs_posted_by(*, user):
     """The poster's listings, newest first, for /jobs/mine/."""
-    from jobs.models import JobPage
-
     return JobPage.objects.owned_by(user).order_by("-first_published_at", "-pk")

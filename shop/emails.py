@@ -7,6 +7,8 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from wagtail.models import Site
 
+from shop.models import Order
+
 logger = logging.getLogger(__name__)
 
 TEMPLATES = {
@@ -22,8 +24,6 @@ def _site_root() -> str:
 
 def order_email_send(*, order_id: int, kind: str) -> bool:
     """Send the buyer the `kind` ("paid" or "refunded") e-mail for an order; False when there is nobody to tell."""
-    from shop.models import Order
-
     order = Order.objects.select_related("user").prefetch_related("lines").filter(pk=order_id).first()
     if order is None:
         return False

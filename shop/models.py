@@ -26,6 +26,7 @@ from shop.querysets import (
     StockHoldQuerySet,
     held_quantity_expression,
 )
+from shop.statuses import OrderStatus
 
 if TYPE_CHECKING:
     from shop.purge import PurgeResult
@@ -61,7 +62,7 @@ class ShopIndexPage(Page):
         verbose_name = "shop index page"
 
     def get_context(self, request, *args, **kwargs):
-        from shop.selectors import product_listing
+        from shop.selectors import product_listing  # here: shop.selectors imports this module
 
         context = super().get_context(request, *args, **kwargs)
         # Lazy: when the template's cached fragment is fresh the listing's queries never run.
@@ -287,7 +288,7 @@ class ProductPage(Page):
         return "in"
 
     def get_context(self, request, *args, **kwargs):
-        from shop.forms import AddToCartForm
+        from shop.forms import AddToCartForm  # here: shop.forms imports this module
 
         context = super().get_context(request, *args, **kwargs)
         context["add_to_cart_form"] = AddToCartForm(product=self)
@@ -326,7 +327,7 @@ class Cart(models.Model):
         """Delete carts idle longer than `older_than` (default SHOP_CART_STALE_AFTER) and their lines, in batches,
         keeping any with a checkout in progress. Returns (and logs) the counts. See shop.purge.
         """
-        from shop.purge import carts_purge_stale
+        from shop.purge import carts_purge_stale  # here: shop.purge imports this module
 
         return carts_purge_stale(older_than=older_than, batch_size=batch_size, dry_run=dry_run)
 
@@ -384,17 +385,7 @@ class Order(models.Model):
     The price lives on the order's lines, snapshotted at checkout; billing charges `total_amount` in `currency`.
     """
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Awaiting payment"
-        PAID = "paid", "Paid"
-        EXPIRED = "expired", "Expired"
-        CANCELED = "canceled", "Canceled"
-        REFUND_PENDING = "refund_pending", "Refund pending"
-        REFUNDED = "refunded", "Refunded"
-        DISPUTED = "disputed", "Disputed"
-
-    # Orders staff still have to act on: awaiting payment, paid (to ship), or owed a refund.
-    OPEN_STATUSES = (Status.PENDING, Status.PAID, Status.REFUND_PENDING)
+    Status = OrderStatus
 
     number = models.CharField(max_length=32, unique=True, editable=False)
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")

@@ -2,12 +2,17 @@
 
 from datetime import datetime, timedelta
 
+from django.apps import apps
+from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Now
 from django.db.models.query import ModelIterable
+from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import PageQuerySet
+
+from shop.statuses import OrderStatus
 
 # Renditions the shop's templates ask for; prefetched so a listing costs the same queries for 3 or 300 products.
 LISTING_RENDITION = "fill-400x300"
@@ -25,10 +30,10 @@ def held_quantity_expression(product: str = "pk") -> models.Expression:
     The single place that knows what "held" means: every reader of availability goes through it. A hold past
     its `expires_at` stops counting at once, whether or not the sweep has deleted it yet.
     """
-    from shop.models import StockHold
-
+    # By name: shop.models imports this module for its managers.
     live = (
-        StockHold.objects.live()
+        apps.get_model("shop", "StockHold")
+        .objects.live()
         .filter(product=OuterRef(product))
         .order_by()
         .values("product")
@@ -95,9 +100,6 @@ class CartQuerySet(models.QuerySet):
 
         The cut-off is exclusive: a cart touched exactly `older_than` ago is not stale yet.
         """
-        from django.conf import settings
-        from django.utils import timezone
-
         older_than = settings.SHOP_CART_STALE_AFTER if older_than is None else older_than
         return self.filter(updated_at__lt=(now or timezone.now()) - older_than)
 
@@ -106,9 +108,9 @@ class CartQuerySet(models.QuerySet):
 
         `now` (default: the database's clock) fixes the moment holds are judged at, so two statements agree.
         """
-        from shop.models import Order
-
-        paying = Order.objects.pending().with_live_holds(now=now).filter(user=OuterRef("user"))
+        paying = (
+            apps.get_model("shop", "Order").objects.pending().with_live_holds(now=now).filter(user=OuterRef("user"))
+        )
         return self.filter(user__isnull=False).filter(Exists(paying))
 
     def without_checkout_in_progress(self, now: datetime | None = None):
@@ -121,20 +123,19 @@ class OrderQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def pending(self):
-        return self.filter(status="pending")
+        return self.filter(status=OrderStatus.PENDING)
 
     def open(self):
         """Orders staff still act on: awaiting payment, paid, or owed a refund."""
-        return self.filter(status__in=["pending", "paid", "refund_pending"])
+        return self.filter(status__in=[OrderStatus.PENDING, OrderStatus.PAID, OrderStatus.REFUND_PENDING])
 
     def with_live_holds(self, now: datetime | None = None):
-        from shop.models import StockHold
-
-        return self.filter(Exists(StockHold.objects.live(now=now).filter(order=OuterRef("pk"))))
+        holds = apps.get_model("shop", "StockHold").objects.live(now=now)
+        return self.filter(Exists(holds.filter(order=OuterRef("pk"))))
 
     def paid_since(self, moment):
         """Orders paid at or after `moment` that kept the money (not refunded)."""
-        return self.filter(status__in=["paid", "disputed"], paid_at__gte=moment)
+        return self.filter(status__in=[OrderStatus.PAID, OrderStatus.DISPUTED], paid_at__gte=moment)
 
 
 class StockHoldQuerySet(models.QuerySet):

@@ -10,9 +10,20 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
+from django.db import connections, router
+from django.db.models import Prefetch, Sum, prefetch_related_objects
+from django.db.models.query import get_related_populators
+from wagtail.images import get_image_model
 
+from shop.models import Cart, LineItem, Order, ProductPage, StockHold
 from shop.money import format_money
-from shop.querysets import DEFAULT_PRODUCT_SORT, PRODUCT_SORTS
+from shop.querysets import (
+    AVAILABLE_ANNOTATION,
+    CART_RENDITION,
+    DEFAULT_PRODUCT_SORT,
+    LINE_AVAILABLE_ANNOTATION,
+    PRODUCT_SORTS,
+)
 
 # The anonymous cart's id lives in the session data, which survives login's cycle_key().
 CART_SESSION_KEY = "shop_cart_id"
@@ -37,8 +48,6 @@ def product_listing(*, index_page, params: Mapping[str, str]) -> ProductListing:
     Unknown sorts fall back to the default and bad page numbers to the first or last page: a listing URL never
     errors. The number of queries does not depend on how many products are shown.
     """
-    from shop.models import ProductPage
-
     query = (params.get("q") or "").strip()[:SEARCH_QUERY_MAX_LENGTH]
     sort = params.get("sort") or DEFAULT_PRODUCT_SORT
     if sort not in PRODUCT_SORTS:
@@ -66,8 +75,6 @@ def product_listing(*, index_page, params: Mapping[str, str]) -> ProductListing:
 
 def cart_find(*, user, session: SessionBase):
     """The visitor's cart, or None. Never creates one."""
-    from shop.models import Cart
-
     if user is not None and user.is_authenticated:
         return Cart.objects.filter(user=user).first()
     cart_id = session.get(CART_SESSION_KEY)
@@ -81,8 +88,6 @@ def cart_item_count(*, user, session: SessionBase, summary: CartSummary | None =
 
     Given the `summary` of this visitor's cart that the view already built (`cart_summary_for`), no query at all.
     """
-    from shop.models import LineItem
-
     if summary is not None:
         if (user is not None and user.is_authenticated) or isinstance(session.get(CART_SESSION_KEY), int):
             return summary.item_count
@@ -177,10 +182,6 @@ class CartSummary:
 
 def checkout_held_by_user(*, user_id: int | None) -> dict[int, int]:
     """Units per product that the user's pending orders hold right now (product id -> quantity)."""
-    from django.db.models import Sum
-
-    from shop.models import StockHold
-
     if user_id is None:
         return {}
     holds = StockHold.objects.live().filter(order__user_id=user_id, order__status="pending")
@@ -190,8 +191,6 @@ def checkout_held_by_user(*, user_id: int | None) -> dict[int, int]:
 
 def pending_order_for(*, user):
     """The user's newest order awaiting payment that still holds its stock, or None."""
-    from shop.models import Order
-
     if user is None or not user.is_authenticated:
         return None
     return Order.objects.for_user(user).pending().with_live_holds().order_by("-created_at", "-pk").first()
@@ -224,11 +223,6 @@ def cart_summary_for(*, user, session: SessionBase) -> CartSummary:
     for line in lines:
         line.cart = cart
     if any(line.product.image_id is not None for line in lines):
-        from django.db.models import Prefetch, prefetch_related_objects
-        from wagtail.images import get_image_model
-
-        from shop.querysets import CART_RENDITION
-
         images = get_image_model().objects.prefetch_renditions(CART_RENDITION)
         prefetch_related_objects(lines, Prefetch("product__image", queryset=images))
     return _summary(cart, lines)
@@ -254,8 +248,6 @@ class _PreparedLines:
 
 
 def _lines_queryset(owner: str, owner_id: int, database: str):
-    from shop.models import LineItem
-
     if owner == "user":
         lines = LineItem.objects.filter(cart__user_id=owner_id)
     else:
@@ -293,12 +285,6 @@ def _prepare_lines(owner: str, database: str) -> _PreparedLines | None:
 def _cart_lines(*, owner: str, owner_id: int) -> list:
     """The lines of the cart owned by this user (owner="user") or anonymous cart id (owner="session"), with their
     cart and product (availability annotated): what `_lines_queryset(...)` returns, in one query."""
-    from django.db import connections, router
-    from django.db.models.query import get_related_populators
-
-    from shop.models import LineItem
-    from shop.querysets import AVAILABLE_ANNOTATION, LINE_AVAILABLE_ANNOTATION
-
     database = router.db_for_read(LineItem)
     prepared_key = (owner, database)
     if prepared_key not in _prepared_lines:

@@ -16,7 +16,9 @@ import uuid
 from contextvars import ContextVar
 
 from django.core.cache import cache
+from django.http.request import split_domain_port
 from django.utils.functional import SimpleLazyObject
+from wagtail.models import Site
 
 GENERATION_KEY = "website:pages:generation"
 # Entries also expire on their own, so a cache that missed an invalidation (see the module docstring) heals.
@@ -114,9 +116,6 @@ def key(*parts) -> str:
 
 def site_for_request(request):
     """Wagtail's Site for this request, from the cache; stored where Wagtail looks for it (request._wagtail_site)."""
-    from django.http.request import split_domain_port
-    from wagtail.models import Site
-
     if hasattr(request, "_wagtail_site"):
         return request._wagtail_site
     hostname = split_domain_port(request._get_raw_host())[0]

@@ -1,9 +1,6 @@
 import factory
-import wagtail_factories
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
-
-from website.models import HomePage
 
 DEFAULT_PASSWORD = "correct horse battery staple"
 
@@ -31,11 +28,3 @@ class UserFactory(factory.django.DjangoModelFactory):
 class SuperuserFactory(UserFactory):
     is_staff = True
     is_superuser = True
-
-
-class HomePageFactory(wagtail_factories.PageFactory):
-    class Meta:
-        model = HomePage
-
-    title = "Welcome"
-    intro = "Hand-picked goods and a paid job board."

@@ -1,8 +1,12 @@
+import copy
+
 from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
+
+from website.caching import ROUTE_TIMEOUT, cached, key, pages_generation, site_for_request
 
 
 class HomePage(Page):
@@ -46,16 +50,12 @@ class SiteBranding(BaseSiteSetting):
     @classmethod
     def for_request(cls, request):
         """Finds the request's Site through the cache first (website.caching), so the header costs no query."""
-        from website.caching import site_for_request
-
         site_for_request(request)
         return super().for_request(request)
 
     @classmethod
     def for_site(cls, site):
         """From the cache (every page's header and footer read it); saving the branding replaces the cache key."""
-        from website.caching import ROUTE_TIMEOUT, cached, key, pages_generation
-
         if site is None:
             return super().for_site(site)
         instance = cached(
@@ -71,8 +71,6 @@ def _model_copy(instance):
     # a pickle version check to this update (and turn binary fields back into memoryviews: left to copy.copy()).
     state = instance.__getstate__()
     if "_memoryview_attrs" in state:
-        import copy
-
         return copy.copy(instance)
     clone = object.__new__(type(instance))
     clone.__dict__.update(state)

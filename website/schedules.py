@@ -156,7 +156,3 @@ def schedules_sync(
             outcome[schedule.name or str(schedule.pk)] = "removed"
             schedule.delete()
     return outcome
-
-
-def spec_for(name: str) -> ScheduleSpec | None:
-    return next((spec for spec in SCHEDULES if spec.name == name), None)

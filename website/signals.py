@@ -9,7 +9,9 @@ from django.db.models.signals import post_delete, post_save
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
+from shop.models import Order
 from website.caching import invalidate_pages
+from website.models import SiteBranding
 
 
 def invalidate(**kwargs) -> None:
@@ -29,9 +31,6 @@ def _branding_saved(sender, instance, created, **kwargs):
 
 
 def connect() -> None:
-    from shop.models import Order
-    from website.models import SiteBranding
-
     uid = "website.caching"
     page_published.connect(invalidate, dispatch_uid=f"{uid}.published")
     page_unpublished.connect(invalidate, dispatch_uid=f"{uid}.unpublished")

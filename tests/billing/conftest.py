@@ -8,7 +8,7 @@ import uuid
 
 import pytest
 
-from billing.models import Charge
+from billing.factories import ChargeFactory
 from tests.billing_testapp.models import Invoice
 
 WEBHOOK_SECRET = "whsec_test_sandbox"
@@ -64,11 +64,10 @@ def invoice(user):
 @pytest.fixture
 def pending_charge(invoice, user):
     """A Checkout charge waiting for Stripe, as charge_start_checkout leaves it."""
-    return Charge.objects.create(
-        user=user,
+    return ChargeFactory(
         payable=invoice,
+        user=user,
         amount=invoice.amount,
-        currency="usd",
         description="Invoice: Consulting",
         stripe_checkout_session_id="cs_test_pending",
         success_url="/invoices/thanks/",

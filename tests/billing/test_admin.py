@@ -5,6 +5,7 @@ import re
 import pytest
 from django.contrib.auth.models import Group, Permission
 
+from billing.factories import ChargeFactory
 from billing.models import Charge, Customer, WebhookEvent
 from tests.billing.conftest import make_event
 from website.factories import UserFactory
@@ -14,13 +15,12 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def paid_charge(invoice, user):
-    return Charge.objects.create(
-        user=user,
+    return ChargeFactory(
         payable=invoice,
+        user=user,
         amount=2500,
-        currency="usd",
         description="Invoice: Consulting",
-        status=Charge.Status.SUCCEEDED,
+        succeeded=True,
         stripe_payment_intent_id="pi_admin_paid",
         stripe_charge_id="ch_admin_paid",
     )

@@ -9,6 +9,7 @@ from django.utils import timezone
 from wagtail.actions.publish_page_revision import PublishPageRevisionAction
 from wagtail.test.utils.form_data import rich_text
 
+from billing.factories import ChargeFactory
 from billing.models import Charge
 from jobs.factories import record_payment
 from jobs.models import JobPage
@@ -23,15 +24,12 @@ def stored(page) -> JobPage:
 
 def charge_behind_the_hooks_back(page, **fields):
     """A succeeded charge in the ledger that no hook has told the page about (the stored flag is stale)."""
-    now = timezone.now()
-    return Charge.objects.create(
-        user=page.owner,
+    return ChargeFactory(
         payable=page,
         amount=4900,
-        currency="usd",
         description="Job listing",
-        status=fields.pop("status", Charge.Status.SUCCEEDED),
-        paid_at=fields.pop("paid_at", now),
+        succeeded=True,
+        paid_at=fields.pop("paid_at", timezone.now()),
         **fields,
     )
 

@@ -1,7 +1,12 @@
 import time
 
 from django import template
+from django.core.cache import cache
+from django.core.cache.utils import make_template_fragment_key
+from django.utils import timezone
 from wagtail.models import Site
+
+from website.caching import local_copy, pages_generation, remember_locally
 
 register = template.Library()
 
@@ -32,11 +37,6 @@ class ExpiringFragmentNode(template.Node):
         self.max_seconds = max_seconds
 
     def render(self, context):
-        from django.core.cache import cache
-        from django.core.cache.utils import make_template_fragment_key
-        from django.utils import timezone
-
-        from website.caching import local_copy, pages_generation, remember_locally
 
         vary_on = [pages_generation(), *(variable.resolve(context) for variable in self.vary_on)]
         cache_key = make_template_fragment_key(f"website:{self.name}", vary_on)
