@@ -23,10 +23,10 @@ from django.utils import timezone
 
 from billing import services as billing_services
 from billing.models import Charge
+from billing.money import format_amount
 from billing.stripe_client import PaymentError
 from shop.emails import order_email_send
 from shop.models import Cart, LineItem, Order, OrderLine, ProductPage, StockHold
-from shop.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -161,8 +161,8 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
             line.quantity = allowed
             update_fields.append("quantity")
         if line.price_seen_amount is not None and line.price_seen_amount != product.price_amount:
-            before = format_money(line.price_seen_amount, product.price_currency)
-            now = format_money(product.price_amount, product.price_currency)
+            before = format_amount(line.price_seen_amount, product.price_currency)
+            now = format_amount(product.price_amount, product.price_currency)
             changes.append(f"The price of {product.title} changed from {before} to {now}.")
         if line.price_seen_amount != product.price_amount:
             line.price_seen_amount = product.price_amount

@@ -11,7 +11,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
 
-from shop.money import format_money
+from billing.money import format_amount
 from shop.querysets import DEFAULT_PRODUCT_SORT, PRODUCT_SORTS
 
 # The anonymous cart's id lives in the session data, which survives login's cycle_key().
@@ -144,7 +144,7 @@ class CartSummary:
     def subtotal_display(self) -> str:
         if self.subtotal_amount is None or self.currency is None:
             return ""
-        return format_money(self.subtotal_amount, self.currency)
+        return format_amount(self.subtotal_amount, self.currency)
 
     @property
     def has_problems(self) -> bool:

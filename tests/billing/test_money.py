@@ -6,6 +6,7 @@ import pytest
 from django.test import override_settings
 
 from billing.money import (
+    CURRENCY_CHOICES,
     STRIPE_THREE_DECIMAL,
     STRIPE_WHOLE_UNITS_IN_HUNDREDTHS,
     STRIPE_ZERO_DECIMAL,
@@ -18,6 +19,7 @@ from billing.money import (
     to_decimal,
     to_stripe_amount,
 )
+from shop.templatetags.shop_tags import money
 
 NBSP = "\u00a0"  # CLDR's space between a letter symbol and the digits: "CHF 15.00" never breaks across lines.
 
@@ -113,6 +115,14 @@ def test_bad_currency_code_is_refused(currency):
         format_amount(100, currency)
     with pytest.raises(MoneyError):
         normalise_currency(currency)
+
+
+def test_money_template_filter_formats_and_tolerates_missing_values():
+    assert money(1250, "JPY") == "¥1,250"
+    assert money(1250, "USD") == "$12.50"
+    assert money(None, "USD") == ""
+    assert money(100, "") == ""
+    assert money(100, "dollars") == ""
 
 
 # --- Every currency Stripe treats specially, from https://docs.stripe.com/currencies ------------------------------
@@ -222,3 +232,21 @@ def test_display_follows_the_sites_language():
         assert format_amount(125000, "isk") == f"1.250{NBSP}ISK"
     with override_settings(LANGUAGE_CODE="en-gb"):
         assert format_amount(123456, "usd") == "US$1,234.56"
+
+
+def test_shop_and_jobs_offer_the_same_currencies():
+    from jobs.forms import JobPostForm
+    from jobs.models import JobBoardSettings, JobPage
+    from shop.models import Order, ProductPage
+
+    expected = [("USD", "US dollar (USD)"), ("EUR", "Euro (EUR)"), ("GBP", "Pound sterling (GBP)")]
+    assert CURRENCY_CHOICES[:3] == expected
+    assert {code for code, _ in CURRENCY_CHOICES} == {"USD", "EUR", "GBP", "CAD", "AUD", "CHF", "JPY"}
+    for field in (
+        ProductPage._meta.get_field("price_currency"),
+        Order._meta.get_field("currency"),
+        JobBoardSettings._meta.get_field("price_currency"),
+        JobPage._meta.get_field("salary_currency"),
+    ):
+        assert field.choices == CURRENCY_CHOICES
+    assert JobPostForm.base_fields["salary_currency"].choices == CURRENCY_CHOICES
