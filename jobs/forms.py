@@ -6,8 +6,8 @@ import re
 from django import forms
 from django.utils.html import escape, strip_tags
 
-from billing.money import MoneyError, parse_amount, to_decimal
-from jobs.models import CURRENCY_CHOICES, EmploymentType, JobPage, SalaryPeriod, validate_how_to_apply
+from billing.money import CURRENCY_CHOICES, MoneyError, parse_amount, to_decimal
+from jobs.models import EmploymentType, JobPage, SalaryPeriod, validate_how_to_apply
 
 MAX_TAGS = 10
 MAX_TAG_LENGTH = 50

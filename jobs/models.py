@@ -22,22 +22,12 @@ from wagtail.models import Page, PageManager, Site
 from wagtail.rich_text import expand_db_html
 from wagtail.search import index
 
-from billing.money import MoneyError, format_amount, to_decimal
+from billing.money import CURRENCY_CHOICES, MoneyError, format_amount, to_decimal
 from jobs.querysets import JobPageQuerySet
 
 # Paths jobs/urls.py serves under /jobs/; a listing with one of these slugs could never be reached.
 RESERVED_SLUGS = frozenset({"new", "mine", "feed"})
 INDEX_SLUG = "jobs"
-
-CURRENCY_CHOICES = [
-    ("USD", "US dollar (USD)"),
-    ("EUR", "Euro (EUR)"),
-    ("GBP", "Pound sterling (GBP)"),
-    ("CAD", "Canadian dollar (CAD)"),
-    ("AUD", "Australian dollar (AUD)"),
-    ("CHF", "Swiss franc (CHF)"),
-    ("JPY", "Japanese yen (JPY)"),
-]
 
 
 class EmploymentType(models.TextChoices):

@@ -23,9 +23,9 @@ from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from billing.models import Charge
+from billing.money import format_amount
 from shop import fulfilment
 from shop.models import Order
-from shop.money import format_money
 
 
 class OrderPermissionPolicy(ModelPermissionPolicy):
@@ -214,7 +214,7 @@ class OrdersDashboardPanel(Component):
                 (label, open_counts.get(value, 0)) for value, label in Order.Status.choices if value in open_counts
             ],
             "revenue": [
-                {"display": format_money(row["total"], row["currency"]), "count": row["count"]} for row in revenue
+                {"display": format_amount(row["total"], row["currency"]), "count": row["count"]} for row in revenue
             ],
             "orders_url": reverse("shop_order:index"),
         }

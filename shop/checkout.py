@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 
 from billing.models import Charge
+from billing.money import format_amount
 from billing.services.checkout import charge_cancel_checkout, charge_start_checkout
 from billing.stripe_client import PaymentError
 from shop.holds import (
@@ -29,7 +30,6 @@ from shop.holds import (
     products_lock,
 )
 from shop.models import Cart, LineItem, Order, OrderLine
-from shop.money import format_money
 
 logger = logging.getLogger(__name__)
 
@@ -119,8 +119,8 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
             line.quantity = allowed
             update_fields.append("quantity")
         if line.price_seen_amount is not None and line.price_seen_amount != product.price_amount:
-            before = format_money(line.price_seen_amount, product.price_currency)
-            now = format_money(product.price_amount, product.price_currency)
+            before = format_amount(line.price_seen_amount, product.price_currency)
+            now = format_amount(product.price_amount, product.price_currency)
             changes.append(f"The price of {product.title} changed from {before} to {now}.")
         if line.price_seen_amount != product.price_amount:
             line.price_seen_amount = product.price_amount

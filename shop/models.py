@@ -16,7 +16,7 @@ from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
-from shop.money import format_money
+from billing.money import CURRENCY_CHOICES, format_amount
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
     CartQuerySet,
@@ -30,13 +30,6 @@ from shop.statuses import OrderStatus
 
 if TYPE_CHECKING:
     from shop.purge import PurgeResult
-
-CURRENCY_CHOICES = [
-    ("USD", "US dollar (USD)"),
-    ("EUR", "Euro (EUR)"),
-    ("GBP", "Pound sterling (GBP)"),
-    ("JPY", "Japanese yen (JPY)"),
-]
 
 
 def default_currency() -> str:
@@ -238,7 +231,7 @@ class ProductPage(Page):
 
     @property
     def price_display(self) -> str:
-        return format_money(self.price_amount, self.price_currency)
+        return format_amount(self.price_amount, self.price_currency)
 
     @property
     def available_quantity(self) -> int:
@@ -372,11 +365,11 @@ class LineItem(models.Model):
 
     @property
     def unit_price_display(self) -> str:
-        return format_money(self.unit_price_amount, self.currency)
+        return format_amount(self.unit_price_amount, self.currency)
 
     @property
     def total_display(self) -> str:
-        return format_money(self.total_amount, self.currency)
+        return format_amount(self.total_amount, self.currency)
 
 
 class Order(models.Model):
@@ -418,7 +411,7 @@ class Order(models.Model):
 
     @property
     def total_display(self) -> str:
-        return format_money(self.total_amount, self.currency)
+        return format_amount(self.total_amount, self.currency)
 
     @property
     def is_pending(self) -> bool:
@@ -472,11 +465,11 @@ class OrderLine(models.Model):
 
     @property
     def unit_price_display(self) -> str:
-        return format_money(self.unit_price_amount, self.order.currency)
+        return format_amount(self.unit_price_amount, self.order.currency)
 
     @property
     def total_display(self) -> str:
-        return format_money(self.total_amount, self.order.currency)
+        return format_amount(self.total_amount, self.order.currency)
 
 
 class StockHold(models.Model):

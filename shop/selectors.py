@@ -15,8 +15,8 @@ from django.db.models import Prefetch, Sum, prefetch_related_objects
 from django.db.models.query import get_related_populators
 from wagtail.images import get_image_model
 
+from billing.money import format_amount
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
-from shop.money import format_money
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
     CART_RENDITION,
@@ -149,7 +149,7 @@ class CartSummary:
     def subtotal_display(self) -> str:
         if self.subtotal_amount is None or self.currency is None:
             return ""
-        return format_money(self.subtotal_amount, self.currency)
+        return format_amount(self.subtotal_amount, self.currency)
 
     @property
     def has_problems(self) -> bool:

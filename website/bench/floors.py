@@ -11,7 +11,7 @@ from django.db import connection
 from django.http import Http404, HttpResponse
 from django.template.loader import render_to_string
 
-from shop.money import format_money
+from billing.money import format_amount
 from shop.querysets import PRODUCT_SORTS
 
 ROOT_URL_PATH = "/home/"  # the default site's root page (website migration 0002)
@@ -92,7 +92,7 @@ def product_list(request):
         raise Http404
     for row in rows:
         row["url"] = _url(row["url_path"])
-        row["price"] = format_money(row["price_amount"], row["price_currency"])
+        row["price"] = format_amount(row["price_amount"], row["price_currency"])
         row["level"], row["label"] = _availability(row["stock_on_hand"])
     count = rows[0]["total"]
     return _render(
@@ -123,7 +123,7 @@ def product(request, slug: str):
     if not rows:
         raise Http404
     row = rows[0]
-    row["price"] = format_money(row["price_amount"], row["price_currency"])
+    row["price"] = format_amount(row["price_amount"], row["price_currency"])
     row["level"], row["label"] = _availability(row["stock_on_hand"])
     row["max_quantity"] = max(min(settings.SHOP_MAX_QUANTITY_PER_LINE, row["stock_on_hand"]), 1)
     return _render(
@@ -155,11 +155,11 @@ def cart(request):
         raise Http404
     for row in rows:
         row["url"] = _url(row["url_path"])
-        row["price"] = format_money(row["price_amount"], row["price_currency"])
-        row["total"] = format_money(row["price_amount"] * row["quantity"], row["price_currency"])
+        row["price"] = format_amount(row["price_amount"], row["price_currency"])
+        row["total"] = format_amount(row["price_amount"] * row["quantity"], row["price_currency"])
         row["max_quantity"] = max(min(settings.SHOP_MAX_QUANTITY_PER_LINE, row["stock_on_hand"]), 1)
     item_count = sum(row["quantity"] for row in rows)
-    subtotal = format_money(sum(row["price_amount"] * row["quantity"] for row in rows), rows[0]["price_currency"])
+    subtotal = format_amount(sum(row["price_amount"] * row["quantity"] for row in rows), rows[0]["price_currency"])
     return _render(
         request,
         "bench/floor_cart.html",
