@@ -45,6 +45,7 @@ def products_live_held(product_ids: Iterable[int], *, excluding_order: Order | N
 
 
 def order_release_holds(order: Order, *, status: str) -> None:
+    """Deletes the order's holds and closes it as `status`; the caller holds the order's row lock."""
     StockHold.objects.filter(order=order).delete()
     order.status = status
     order.closed_at = timezone.now()
@@ -71,8 +72,8 @@ def order_holds_extend(*, order: Order, payable_until: datetime) -> None:
 def order_release(*, order_id: int, status: str, unless_charge_pending_other_than: int | None = None) -> Order:
     """A pending order that will not be paid: its holds go back to the shelf, it becomes `status`, the cart stays.
 
-    Does nothing to an order that is no longer pending, or (for billing's cancel hook) that still has another
-    charge being paid.
+    Does nothing to an order that is no longer pending, or (when billing announces a canceled charge) that still
+    has another charge being paid.
     """
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)

@@ -6,6 +6,6 @@ class WebsiteConfig(AppConfig):
     verbose_name = "Website"
 
     def ready(self):
-        from website import signals
+        from website import signals  # here: receivers need the app registry ready
 
         signals.connect()
