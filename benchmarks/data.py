@@ -145,7 +145,7 @@ def public_url(url_path: str) -> str:
 
 
 def job_cases(size: int) -> list:
-    """/jobs/ and a job page, once the job board exists (see website.bench.jobs)."""
-    from website.bench import jobs
+    """/jobs/ and a job page, once the job board exists (see benchmarks.jobs)."""
+    from benchmarks import jobs
 
     return jobs.cases(size)

@@ -23,7 +23,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from website.bench import data
+from benchmarks import data
 
 WARMUP = 20
 
@@ -115,7 +115,7 @@ def page_cases(size: int) -> list[Case]:
 
 def measure_pages(sizes: list[int], requests: int, log) -> list[dict]:
     results = []
-    with override_settings(ROOT_URLCONF="website.bench.urls"):
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
         for size in sizes:
             started = time.monotonic()
             cases = page_cases(size)
@@ -227,7 +227,7 @@ def purge_probe(which: str) -> dict:
 
 def _probe(which: str) -> dict:
     """Each purge runs in a process of its own, so its peak memory is its own and not the page benchmark's."""
-    command = [sys.executable, "manage.py", "bench", "--purge-probe", which]
+    command = [sys.executable, "-m", "benchmarks", "--purge-probe", which]
     done = subprocess.run(  # noqa: S603
         command, cwd=settings.BASE_DIR, env=os.environ.copy(), capture_output=True, text=True, check=True
     )
@@ -288,7 +288,8 @@ def measure_load(seconds: float, concurrency: int, log) -> list[dict]:
     base_dir = Path(settings.BASE_DIR)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "website.settings.bench"}
+    # The workers run the product's WSGI application under the benchmark's settings and database.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
     gunicorn = [
         sys.executable, "-m", "gunicorn", "website.wsgi:application",
         "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
@@ -306,7 +307,7 @@ def measure_load(seconds: float, concurrency: int, log) -> list[dict]:
         results = []
         for name, url, extra in cases:
             command = [
-                sys.executable, "-m", "website.bench.load", url, "--seconds", str(seconds),
+                sys.executable, "-m", "benchmarks.load", url, "--seconds", str(seconds),
                 "--concurrency", str(concurrency), "--products", ",".join(map(str, products)), *extra,
             ]  # fmt: skip
             done = subprocess.run(command, cwd=base_dir, capture_output=True, text=True, check=True, timeout=60)  # noqa: S603

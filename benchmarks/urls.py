@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from website.bench import data, floors
+from benchmarks import data, floors
 
 urlpatterns = [
     path("__floor__/", floors.home),
@@ -11,7 +11,7 @@ urlpatterns = [
     path("__floor__/cart/", floors.cart),
 ]
 if data.jobs_available():
-    from website.bench import jobs
+    from benchmarks import jobs
 
     urlpatterns += [
         path("__floor__/jobs/", jobs.job_list),
