@@ -1,4 +1,4 @@
-"""The job board in the benchmark: its data set, its two cases and their floors. Imported only once jobs/ exists."""
+"""The job board in the benchmark: its data set, its two cases and their floors."""
 
 from __future__ import annotations
 

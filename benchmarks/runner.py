@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import inspect
 import json
 import os
 import socket
@@ -23,7 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from benchmarks import data
+from benchmarks import data, jobs
 
 WARMUP = 20
 
@@ -108,8 +107,7 @@ def page_cases(size: int) -> list[Case]:
         Case("product page", product_url, "/__floor__" + product_url, Client()),
         Case("/cart/ (3 lines)", "/cart/", "/__floor__/cart/", _cart_client([pk for pk, _path in products])),
     ]
-    if data.jobs_available():
-        cases.extend(data.job_cases(size))
+    cases.extend(jobs.cases(size))
     return cases
 
 
@@ -174,18 +172,10 @@ def _clear_carts() -> None:
 
 
 def product_purge():
-    """The product's purge: Cart.purge_stale once housekeeping has it, shop's cart_delete_abandoned until then."""
+    """The product's purge, by name: Cart.purge_stale (shop.purge)."""
     from shop.models import Cart
 
-    purge = getattr(Cart, "purge_stale", None)
-    if purge is not None:
-        parameters = inspect.signature(purge).parameters
-        if "older_than" in parameters:
-            return "Cart.purge_stale", lambda: purge(older_than=PURGE_AGE)
-        return "Cart.purge_stale", purge
-    from shop.services import cart_delete_abandoned
-
-    return "shop.services.cart_delete_abandoned", lambda: cart_delete_abandoned(older_than=PURGE_AGE)
+    return "Cart.purge_stale", lambda: Cart.purge_stale(older_than=PURGE_AGE)
 
 
 def plain_sql_purge() -> None:
@@ -299,11 +289,10 @@ def measure_load(seconds: float, concurrency: int, log) -> list[dict]:
         _wait_until_up(f"{base}/healthz/", server)
         products = list(ProductPage.objects.live().order_by("path").values_list("pk", flat=True)[:500])
         product_url = data.public_url(ProductPage.objects.live().order_by("path").values_list("url_path", flat=True)[0])
-        cases = [("add-to-cart", f"{base}/cart/add/", ["--mode", "add-to-cart", "--form-path", product_url])]
-        if data.jobs_available():
-            cases.insert(0, ("/jobs/", f"{base}/jobs/", ["--mode", "get"]))
-        else:
-            cases.insert(0, ("/shop/", f"{base}/shop/", ["--mode", "get"]))
+        cases = [
+            ("/jobs/", f"{base}/jobs/", ["--mode", "get"]),
+            ("add-to-cart", f"{base}/cart/add/", ["--mode", "add-to-cart", "--form-path", product_url]),
+        ]
         results = []
         for name, url, extra in cases:
             command = [
