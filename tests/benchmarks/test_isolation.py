@@ -159,7 +159,7 @@ NOT_THE_BENCHMARKS = [
     "",
     pytest.param("postgres", id="maintenance-db"),  # (an id without "postgres": conftest skips those on SQLite)
     "website",
-    "website_bench_ci",
+    "test_website",
     "wt_perf_benchmark",
     "wt_perf_bench;",
     "WT_PERF_BENCH",
