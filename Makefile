@@ -40,9 +40,10 @@ sandbox: install
 
 ## make bench: build a benchmark data set in its own database (var/bench/, and wt_perf_bench on PostgreSQL when it
 ## answers), measure the pages against bare floor views, the cart purge and gunicorn throughput; exit 1 on a miss.
+## It runs from benchmarks/ under its own settings (benchmarks.settings); `python -m benchmarks --help` lists options.
 BENCH_ARGS ?=
 bench: install
-	$(PY) manage.py bench $(BENCH_ARGS)
+	$(PY) -m benchmarks $(BENCH_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

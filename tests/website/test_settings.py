@@ -18,17 +18,17 @@ COMPLETE_ENV = {
 }
 
 
-def _import_production_settings(env_overrides):
+PRINT_DEBUG = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+
+
+def _import_production_settings(env_overrides, code=PRINT_DEBUG):
+    """Run `code` (by default: print settings.DEBUG) in a process under the production settings and `env_overrides`."""
     env = {key: value for key, value in os.environ.items() if key not in COMPLETE_ENV}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "website.settings.production"
     # A subprocess, so a broken import cannot leak half-loaded settings into this test run.
-    return subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)",
-        ],
+    return subprocess.run(  # noqa: S603 - this interpreter running the test's own code
+        [sys.executable, "-c", code],
         cwd=REPO,
         env=env,
         capture_output=True,

@@ -1,6 +1,6 @@
 """The floor: for each benchmarked page, a bare view that renders the same rows from one hand-written query.
 
-Reached only through website.bench.urls (the bench command swaps it in); never part of the product.
+Reached only through benchmarks.urls (the runner swaps it in); never part of the product.
 The page's time over its floor's is what the benchmark's targets are about.
 """
 
@@ -67,7 +67,7 @@ def home(request):
     row = rows[0]
     return _render(
         request,
-        "bench/floor_home.html",
+        "benchmarks/floor_home.html",
         {"row": row, "title": row["title"], "site_name": row["site_name"], "footer_text": row["footer_text"]},
     )
 
@@ -97,7 +97,7 @@ def product_list(request):
     count = rows[0]["total"]
     return _render(
         request,
-        "bench/floor_product_list.html",
+        "benchmarks/floor_product_list.html",
         {
             "rows": rows,
             "count": count,
@@ -128,7 +128,7 @@ def product(request, slug: str):
     row["max_quantity"] = max(min(settings.SHOP_MAX_QUANTITY_PER_LINE, row["stock_on_hand"]), 1)
     return _render(
         request,
-        "bench/floor_product.html",
+        "benchmarks/floor_product.html",
         {
             "row": row,
             "title": row["title"],
@@ -162,7 +162,7 @@ def cart(request):
     subtotal = format_amount(sum(row["price_amount"] * row["quantity"] for row in rows), rows[0]["price_currency"])
     return _render(
         request,
-        "bench/floor_cart.html",
+        "benchmarks/floor_cart.html",
         {
             "rows": rows,
             "title": "Your cart",

@@ -2,19 +2,14 @@
 
 from django.urls import include, path
 
-from website.bench import data, floors
+from benchmarks import floors, jobs
 
 urlpatterns = [
     path("__floor__/", floors.home),
     path("__floor__/shop/", floors.product_list),
     path("__floor__/shop/<slug:slug>/", floors.product),
     path("__floor__/cart/", floors.cart),
+    path("__floor__/jobs/", jobs.job_list),
+    path("__floor__/jobs/<slug:slug>/", jobs.job),
+    path("", include("website.urls")),
 ]
-if data.jobs_available():
-    from website.bench import jobs
-
-    urlpatterns += [
-        path("__floor__/jobs/", jobs.job_list),
-        path("__floor__/jobs/<slug:slug>/", jobs.job),
-    ]
-urlpatterns += [path("", include("website.urls"))]

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import inspect
 import json
 import os
 import socket
@@ -23,7 +22,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from website.bench import data
+from benchmarks import data, jobs
 
 WARMUP = 20
 
@@ -108,14 +107,13 @@ def page_cases(size: int) -> list[Case]:
         Case("product page", product_url, "/__floor__" + product_url, Client()),
         Case("/cart/ (3 lines)", "/cart/", "/__floor__/cart/", _cart_client([pk for pk, _path in products])),
     ]
-    if data.jobs_available():
-        cases.extend(data.job_cases(size))
+    cases.extend(jobs.cases(size))
     return cases
 
 
 def measure_pages(sizes: list[int], requests: int, log) -> list[dict]:
     results = []
-    with override_settings(ROOT_URLCONF="website.bench.urls"):
+    with override_settings(ROOT_URLCONF="benchmarks.urls"):
         for size in sizes:
             started = time.monotonic()
             cases = page_cases(size)
@@ -174,18 +172,10 @@ def _clear_carts() -> None:
 
 
 def product_purge():
-    """The product's purge: Cart.purge_stale once housekeeping has it, shop's cart_delete_abandoned until then."""
+    """The product's purge, by name: Cart.purge_stale (shop.purge)."""
     from shop.models import Cart
 
-    purge = getattr(Cart, "purge_stale", None)
-    if purge is not None:
-        parameters = inspect.signature(purge).parameters
-        if "older_than" in parameters:
-            return "Cart.purge_stale", lambda: purge(older_than=PURGE_AGE)
-        return "Cart.purge_stale", purge
-    from shop.services import cart_delete_abandoned
-
-    return "shop.services.cart_delete_abandoned", lambda: cart_delete_abandoned(older_than=PURGE_AGE)
+    return "Cart.purge_stale", lambda: Cart.purge_stale(older_than=PURGE_AGE)
 
 
 def plain_sql_purge() -> None:
@@ -227,7 +217,7 @@ def purge_probe(which: str) -> dict:
 
 def _probe(which: str) -> dict:
     """Each purge runs in a process of its own, so its peak memory is its own and not the page benchmark's."""
-    command = [sys.executable, "manage.py", "bench", "--purge-probe", which]
+    command = [sys.executable, "-m", "benchmarks", "--purge-probe", which]
     done = subprocess.run(  # noqa: S603
         command, cwd=settings.BASE_DIR, env=os.environ.copy(), capture_output=True, text=True, check=True
     )
@@ -288,7 +278,8 @@ def measure_load(seconds: float, concurrency: int, log) -> list[dict]:
     base_dir = Path(settings.BASE_DIR)
     port = _free_port()
     base = f"http://127.0.0.1:{port}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "website.settings.bench"}
+    # The workers run the product's WSGI application under the benchmark's settings and database.
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
     gunicorn = [
         sys.executable, "-m", "gunicorn", "website.wsgi:application",
         "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
@@ -298,15 +289,14 @@ def measure_load(seconds: float, concurrency: int, log) -> list[dict]:
         _wait_until_up(f"{base}/healthz/", server)
         products = list(ProductPage.objects.live().order_by("path").values_list("pk", flat=True)[:500])
         product_url = data.public_url(ProductPage.objects.live().order_by("path").values_list("url_path", flat=True)[0])
-        cases = [("add-to-cart", f"{base}/cart/add/", ["--mode", "add-to-cart", "--form-path", product_url])]
-        if data.jobs_available():
-            cases.insert(0, ("/jobs/", f"{base}/jobs/", ["--mode", "get"]))
-        else:
-            cases.insert(0, ("/shop/", f"{base}/shop/", ["--mode", "get"]))
+        cases = [
+            ("/jobs/", f"{base}/jobs/", ["--mode", "get"]),
+            ("add-to-cart", f"{base}/cart/add/", ["--mode", "add-to-cart", "--form-path", product_url]),
+        ]
         results = []
         for name, url, extra in cases:
             command = [
-                sys.executable, "-m", "website.bench.load", url, "--seconds", str(seconds),
+                sys.executable, "-m", "benchmarks.load", url, "--seconds", str(seconds),
                 "--concurrency", str(concurrency), "--products", ",".join(map(str, products)), *extra,
             ]  # fmt: skip
             done = subprocess.run(command, cwd=base_dir, capture_output=True, text=True, check=True, timeout=60)  # noqa: S603

@@ -1,4 +1,4 @@
-"""A bounded HTTP load from its own process: `python -m website.bench.load URL ...` prints JSON.
+"""A bounded HTTP load from its own process: `python -m benchmarks.load URL ...` prints JSON.
 
 Plain http.client with keep-alive on loopback only; no Django import, so it does not share the
 server's interpreter or its GIL.

@@ -1,4 +1,4 @@
-"""The job board in the benchmark: its data set, its two cases and their floors. Imported only once jobs/ exists."""
+"""The job board in the benchmark: its data set, its two cases and their floors."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from django.http import Http404
 from django.test import Client
 from django.utils import timezone
 
-from website.bench import data
-from website.bench.floors import BRANDING_ANYWHERE, ROOT_URL_PATH, _render, _rows, _url
+from benchmarks import data
+from benchmarks.floors import BRANDING_ANYWHERE, ROOT_URL_PATH, _render, _rows, _url
 
 EMPLOYMENT_TYPES = ["FULL_TIME", "PART_TIME", "CONTRACTOR"]
 
@@ -52,8 +52,8 @@ def ensure_jobs(size: int):
 
 
 def cases(size: int) -> list:
+    from benchmarks.runner import Case
     from jobs.models import JobPage
-    from website.bench.runner import Case
 
     index = ensure_jobs(size)
     middle = JobPage.objects.child_of(index).order_by("path").values_list("url_path", flat=True)[size // 2]
@@ -111,7 +111,7 @@ def job_list(request):
     count = rows[0]["total"]
     return _render(
         request,
-        "bench/floor_job_list.html",
+        "benchmarks/floor_job_list.html",
         {
             "rows": [_job_facts(row) for row in rows],
             "employment_types": _employment_types(),
@@ -140,6 +140,6 @@ def job(request, slug: str):
     row = _job_facts(rows[0])
     return _render(
         request,
-        "bench/floor_job.html",
+        "benchmarks/floor_job.html",
         {"row": row, "title": row["title"], "site_name": row["site_name"], "footer_text": row["footer_text"]},
     )

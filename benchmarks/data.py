@@ -126,26 +126,7 @@ def ensure_shop(size: int):
     return index
 
 
-def jobs_available() -> bool:
-    """True once the job board's page models exist (jobs/ lands on main separately)."""
-    from django.apps import apps
-
-    try:
-        apps.get_model("jobs", "JobIndexPage")
-        apps.get_model("jobs", "JobPage")
-    except LookupError:
-        return False
-    return True
-
-
 def public_url(url_path: str) -> str:
     """The URL a page at `url_path` has on the default site (whose root is the home page)."""
     root = home_page().url_path
     return "/" + url_path[len(root) :]
-
-
-def job_cases(size: int) -> list:
-    """/jobs/ and a job page, once the job board exists (see website.bench.jobs)."""
-    from website.bench import jobs
-
-    return jobs.cases(size)

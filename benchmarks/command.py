@@ -1,10 +1,14 @@
-"""`make bench`: build a data set in the benchmark's own database, measure the pages against their floors, the
-cart purge against plain SQL and requests per second under gunicorn, print the table and exit non-zero when a
-target is missed.
+"""`make bench` (`python -m benchmarks`): build a data set in the benchmark's own database, measure the pages
+against their floors, the cart purge against plain SQL and requests per second under gunicorn, print the table and
+exit non-zero when a target is missed.
 
-The command never touches the development database: each backend runs in a worker process (this command with
---worker) whose DATABASE_URL points at a database the command creates and migrates itself: a fresh SQLite file
+The command never touches the development database: each backend runs in a worker process (`python -m benchmarks
+--worker`) whose DATABASE_URL points at a database the command creates and migrates itself: a fresh SQLite file
 under var/bench/ and, when PostgreSQL answers, wt_perf_bench (or --postgres-url).
+
+It is not a management command of the product: no app registers it, so `manage.py bench` does not exist under any
+settings. Every step that drops, empties or fills a database first checks that the settings in use are
+benchmarks.settings and that the database is the benchmark's own (check_may_drop, require_benchmark_database).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import re
 import subprocess
 import sys
 import time
@@ -21,7 +26,11 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
-DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/wt_perf_bench"
+BENCH_SETTINGS = "benchmarks.settings"
+BENCH_DATABASE = "wt_perf_bench"
+# The only PostgreSQL databases the benchmark may drop: wt_perf_bench, or wt_perf_bench_<suffix> for a second copy.
+BENCH_DATABASE_RE = re.compile(rf"{BENCH_DATABASE}(_[a-z0-9_]+)?")
+DEFAULT_POSTGRES_URL = f"postgres://postgres@127.0.0.1:5432/{BENCH_DATABASE}"
 RESULT_MARKER = "BENCH-RESULT "
 MAX_RATIO = 1.5
 
@@ -36,6 +45,45 @@ def _sizes(value: str) -> list[int]:
     return sizes
 
 
+def sqlite_path() -> Path:
+    """The benchmark's SQLite database; the only SQLite file it deletes."""
+    return Path(settings.BASE_DIR) / "var" / "bench" / "bench.sqlite3"
+
+
+def require_benchmark_settings() -> None:
+    """Refuse unless this process runs under benchmarks.settings, by its settings and by its environment (which the
+    processes it starts inherit)."""
+    module = settings.SETTINGS_MODULE
+    if module != BENCH_SETTINGS or os.environ.get("DJANGO_SETTINGS_MODULE") != BENCH_SETTINGS:
+        raise CommandError(f"the benchmark runs only under {BENCH_SETTINGS} (`python -m benchmarks`), not {module}")
+
+
+def check_may_drop(name: str) -> None:
+    """The gate before DROP DATABASE: only a database named wt_perf_bench (or wt_perf_bench_<suffix>) that is not
+    the one the settings themselves use, and only under benchmarks.settings."""
+    if not BENCH_DATABASE_RE.fullmatch(name):
+        raise CommandError(
+            f"refusing to drop {name!r}: the benchmark drops only its own database, "
+            f"{BENCH_DATABASE} (or {BENCH_DATABASE}_<suffix>)"
+        )
+    if name == settings.DATABASES["default"].get("NAME"):
+        raise CommandError(f"refusing to drop {name!r}: it is the database these settings use")
+    require_benchmark_settings()
+
+
+def require_benchmark_database() -> None:
+    """The worker empties and fills its default database: refuse unless it is one the benchmark created."""
+    require_benchmark_settings()
+    database = settings.DATABASES["default"]
+    name = str(database.get("NAME", ""))
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        own = Path(name).resolve() == sqlite_path().resolve()
+    else:
+        own = BENCH_DATABASE_RE.fullmatch(name) is not None
+    if not own:
+        raise CommandError(f"refusing to run against {name!r}: the benchmark works only in its own database")
+
+
 class Command(BaseCommand):
     help = "Benchmark the pages against bare floor views, the cart purge and gunicorn throughput; exit 1 on a miss."
 
@@ -44,7 +92,11 @@ class Command(BaseCommand):
         parser.add_argument("--sizes", default="100,10000", help="products (and job listings) per data set")
         parser.add_argument("--requests", type=int, default=200, help="timed requests per page and per floor")
         parser.add_argument("--backends", default="sqlite,postgres", help="sqlite, postgres or both")
-        parser.add_argument("--postgres-url", default=DEFAULT_POSTGRES_URL, help="the benchmark's PostgreSQL database")
+        parser.add_argument(
+            "--postgres-url",
+            default=DEFAULT_POSTGRES_URL,
+            help=f"the benchmark's PostgreSQL database (dropped and created; named {BENCH_DATABASE}[_suffix])",
+        )
         parser.add_argument("--purge-carts", type=int, default=100_000, help="stale carts to purge (0 skips)")
         parser.add_argument("--lines-per-cart", type=int, default=3)
         parser.add_argument("--load-seconds", type=float, default=10, help="seconds of load per case (0 skips)")
@@ -96,9 +148,9 @@ class Command(BaseCommand):
             sys.exit(1)
 
     def _fresh_sqlite(self) -> str:
-        directory = Path(settings.BASE_DIR) / "var" / "bench"
-        directory.mkdir(parents=True, exist_ok=True)
-        path = directory / "bench.sqlite3"
+        require_benchmark_settings()
+        path = sqlite_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
         for suffix in ("", "-wal", "-shm"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
         return f"sqlite:///{path}"
@@ -108,9 +160,7 @@ class Command(BaseCommand):
         from psycopg import sql
 
         name = url.rsplit("/", 1)[1]
-        dev_database = settings.DATABASES["default"].get("NAME")
-        if name in {"", "postgres", dev_database}:
-            raise CommandError(f"refusing to drop {name!r}: give the benchmark a database of its own")
+        check_may_drop(name)
         admin_url = url.rsplit("/", 1)[0] + "/postgres"
         try:
             with psycopg.connect(admin_url, autocommit=True, connect_timeout=3) as admin:
@@ -124,11 +174,11 @@ class Command(BaseCommand):
         env = {
             **os.environ,
             "DATABASE_URL": url,
-            "DJANGO_SETTINGS_MODULE": "website.settings.bench",
+            "DJANGO_SETTINGS_MODULE": BENCH_SETTINGS,
             "REDIS_URL": "",
         }
         command = [
-            sys.executable, "manage.py", "bench", "--worker",
+            sys.executable, "-m", "benchmarks", "--worker",
             "--sizes", options["sizes"], "--requests", str(options["requests"]),
             "--purge-carts", str(options["purge_carts"]), "--lines-per-cart", str(options["lines_per_cart"]),
             "--load-seconds", str(options["load_seconds"]), "--concurrency", str(options["concurrency"]),
@@ -145,21 +195,17 @@ class Command(BaseCommand):
 
     # --- the worker: runs with the benchmark's database as default ------------------------------------------------
     def _purge_probe(self, which: str):
-        from website.bench import runner
+        from benchmarks import runner
 
-        self._require_bench_settings()
+        require_benchmark_database()
         self.stdout.write("PROBE " + json.dumps(runner.purge_probe(which)))
-
-    def _require_bench_settings(self):
-        if os.environ.get("DJANGO_SETTINGS_MODULE") != "website.settings.bench":
-            raise CommandError("--worker runs only under website.settings.bench, started by the bench command")
 
     def _work(self, sizes, options):
         from django.db import connection
 
-        from website.bench import runner
+        from benchmarks import runner
 
-        self._require_bench_settings()
+        require_benchmark_database()
 
         def log(message: str) -> None:
             self.stderr.write(message)
