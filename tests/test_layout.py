@@ -5,7 +5,6 @@ import pytest
 
 from tests.imports import APPS, imports_module, imports_of, module_name, python_files
 
-
 # The mark of a function-level import that breaks a real circle (a page model's get_context reading through the
 # selectors that import the models): the one kind of circle allowed, and only at call time.
 CIRCLE_BREAKER = "# here:"
