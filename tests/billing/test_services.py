@@ -39,6 +39,44 @@ def test_fulfil_twice_pays_once_and_signals_once(pending_charge, invoice):
     assert second.paid_at == first.paid_at
 
 
+def test_billing_announces_to_the_payables_model_only_and_calls_no_method_on_it(pending_charge, invoice, monkeypatch):
+    heard = {"invoice": [], "other model": []}
+
+    def for_invoices(sender, charge, payable, **kwargs):
+        heard["invoice"].append(sender)
+
+    def for_customers(sender, charge, payable, **kwargs):
+        heard["other model"].append(sender)
+
+    # A method of the old hook's name is never called: payables hear through signals alone.
+    monkeypatch.setattr(Invoice, "on_charge_succeeded", lambda self, charge: pytest.fail("hook called"), raising=False)
+    charge_succeeded.connect(for_invoices, sender=Invoice)
+    charge_succeeded.connect(for_customers, sender=Customer)
+    try:
+        settlement.charge_fulfil(charge_id=pending_charge.pk, details=PaymentDetails())
+    finally:
+        charge_succeeded.disconnect(for_invoices, sender=Invoice)
+        charge_succeeded.disconnect(for_customers, sender=Customer)
+
+    assert heard == {"invoice": [Invoice], "other model": []}
+
+
+def test_a_charge_whose_payable_is_gone_is_announced_with_the_charge_as_sender(pending_charge, invoice):
+    Invoice.objects.filter(pk=invoice.pk).delete()
+    heard = []
+
+    def listener(sender, charge, payable, **kwargs):
+        heard.append((sender, payable))
+
+    charge_succeeded.connect(listener)
+    try:
+        settlement.charge_fulfil(charge_id=pending_charge.pk, details=PaymentDetails())
+    finally:
+        charge_succeeded.disconnect(listener)
+
+    assert heard == [(Charge, None)]
+
+
 def test_fulfil_after_expiry_still_records_the_money(pending_charge, invoice):
     settlement.charge_mark_canceled(charge_id=pending_charge.pk, reason="expired")
 
