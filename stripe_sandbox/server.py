@@ -23,7 +23,7 @@ from .page import render_closed_page, render_not_found_page, render_payment_page
 from .params import ParamsError, decode_params, encode_params
 from .signing import stripe_signature_header
 
-logger = logging.getLogger("billing.sandbox")
+logger = logging.getLogger("stripe_sandbox")
 
 API_VERSION = "2026-10-28.endive"  # the version stripe-python 16.1 pins
 DEFAULT_WEBHOOK_SECRET = "whsec_test_sandbox"  # noqa: S105 - a well-known test value, never a real secret
