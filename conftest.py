@@ -105,7 +105,7 @@ def pytest_collection_modifyitems(config, items):
             item.add_marker(pytest.mark.django_db(**kwargs), append=False)
 
 
-# --- The offline Stripe sandbox (billing/sandbox) -------------------------------------------------
+# --- The offline Stripe sandbox (stripe_sandbox/) ------------------------------------------------
 # One sandbox per test process (each xdist worker has its own, on its own free port), wiped before
 # every test that asks for it. Webhooks are not sent anywhere unless a test says where: tests deliver
 # events themselves with `stripe_sandbox.deliver_events(client)`.
@@ -113,7 +113,7 @@ def pytest_collection_modifyitems(config, items):
 def stripe_sandbox_server():
     from django.conf import settings
 
-    from billing.sandbox.runner import SandboxServer
+    from stripe_sandbox.runner import SandboxServer
 
     server = SandboxServer(webhook_secret=settings.STRIPE_WEBHOOK_SECRET or "whsec_test_sandbox").start()
     yield server
@@ -124,7 +124,7 @@ def stripe_sandbox_server():
 def stripe_sandbox(stripe_sandbox_server, settings, monkeypatch):
     import stripe
 
-    from billing.sandbox.testing import StripeSandbox
+    from stripe_sandbox.testing import StripeSandbox
 
     # The module-wide stripe settings too, in case a client was configured before settings changed.
     monkeypatch.setattr(stripe, "api_base", stripe_sandbox_server.url)

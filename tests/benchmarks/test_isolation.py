@@ -17,7 +17,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from benchmarks import command as bench
-from tests.website.test_settings import COMPLETE_ENV, _import_production_settings
+from tests.website.test_settings import COMPLETE_ENV, import_production_settings
 
 REPO = Path(__file__).resolve().parents[2]
 BENCHMARKS = REPO / "benchmarks"
@@ -123,7 +123,7 @@ def _assert_out_of_reach(reach: dict) -> None:
 
 
 def test_production_settings_do_not_reach_the_benchmark():
-    result = _import_production_settings(COMPLETE_ENV, code=REACH)
+    result = import_production_settings(COMPLETE_ENV, then=REACH)
 
     assert result.returncode == 0, result.stderr
     _assert_out_of_reach(json.loads(result.stdout))

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 
 from billing.models import Charge
-from billing.sandbox.signing import stripe_signature_header
 from billing.services import cards, refunds
 from billing.tokens import payment_url
 from jobs.factories import record_payment
 from jobs.models import JobBoardSettings, JobPage
+from stripe_sandbox.signing import stripe_signature_header
 from tests.jobs.helpers import payable_named_by
 
 pytestmark = pytest.mark.django_db

@@ -15,12 +15,12 @@ from wagtail.models import Page, Revision
 
 from billing import stripe_client, tokens
 from billing.models import Charge, Customer, WebhookEvent
-from billing.sandbox.signing import stripe_signature_header
 from billing.services import customers
 from jobs.factories import JobIndexPageFactory, JobPageFactory
 from jobs.models import JobPage
 from shop.factories import CartFactory, LineItemFactory, ProductPageFactory, ShopIndexPageFactory
 from shop.models import Cart, LineItem, Order, OrderLine, ProductPage, StockHold
+from stripe_sandbox.signing import stripe_signature_header
 from website.factories import SuperuserFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -18,17 +18,14 @@ COMPLETE_ENV = {
 }
 
 
-PRINT_DEBUG = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
-
-
-def _import_production_settings(env_overrides, code=PRINT_DEBUG):
-    """Run `code` (by default: print settings.DEBUG) in a process under the production settings and `env_overrides`."""
+def import_production_settings(env_overrides, then="from django.conf import settings; print(settings.DEBUG)"):
+    """Set Django up with the production settings in a subprocess, then run the Python code `then` there."""
     env = {key: value for key, value in os.environ.items() if key not in COMPLETE_ENV}
     env.update(env_overrides)
     env["DJANGO_SETTINGS_MODULE"] = "website.settings.production"
     # A subprocess, so a broken import cannot leak half-loaded settings into this test run.
-    return subprocess.run(  # noqa: S603 - this interpreter running the test's own code
-        [sys.executable, "-c", code],
+    return subprocess.run(  # noqa: S603 - our own interpreter; `then` is code written in the tests
+        [sys.executable, "-c", f"import django; django.setup(); {then}"],
         cwd=REPO,
         env=env,
         capture_output=True,
@@ -39,7 +36,7 @@ def _import_production_settings(env_overrides, code=PRINT_DEBUG):
 
 
 def test_production_starts_with_every_required_variable():
-    result = _import_production_settings(COMPLETE_ENV)
+    result = import_production_settings(COMPLETE_ENV)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "False"
@@ -49,7 +46,7 @@ def test_production_starts_with_every_required_variable():
 def test_production_refuses_to_start_without(missing):
     env = {key: value for key, value in COMPLETE_ENV.items() if key != missing}
 
-    result = _import_production_settings(env)
+    result = import_production_settings(env)
 
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr

@@ -33,8 +33,9 @@ SOCIAL_AUTH_GOOGLE_OAUTH2_KEY = "test-google-key"
 SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = "test-google-secret"
 AUTHENTICATION_BACKENDS = authentication_backends(github=True, google=True)
 
-# A payable model that exists only for billing's tests (tests/billing_testapp).
-INSTALLED_APPS = [*INSTALLED_APPS, "tests.billing_testapp"]
+# A payable model that exists only for billing's tests (tests/billing_testapp), and the offline Stripe sandbox
+# (its `stripe_sandbox` command; the test fixture imports the package itself).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.billing_testapp", "stripe_sandbox"]
 
 # On SQLite the test database is a file, not shared-cache memory: a live server's threads (the browser tests, with
 # the sandbox's webhooks racing the payer's redirect) then wait on each other through the busy timeout as in

@@ -14,9 +14,9 @@ import pytest
 import requests
 import stripe
 
-from billing.sandbox.runner import LocalstripeProcess, free_port
+from stripe_sandbox.runner import LocalstripeProcess, free_port
 
-REPOSITORY = Path(__file__).resolve().parents[3]
+REPOSITORY = Path(__file__).resolve().parents[2]
 SKIPPED_DIRECTORIES = {".venv", ".git", "var", "node_modules", "__pycache__"}
 IMPORTS_LOCALSTRIPE = re.compile(
     r"^\s*(from\s+localstripe\b|import\s+localstripe\b)|import_module\(\s*['\"]localstripe", re.M
@@ -132,7 +132,7 @@ def test_the_stripe_sandbox_command_serves_on_127_0_0_1_and_stops_everything_on_
 
 
 def test_state_survives_a_restart_only_when_a_state_dir_is_given(tmp_path):
-    from billing.sandbox.runner import SandboxServer
+    from stripe_sandbox.runner import SandboxServer
 
     def create_session_then_stop(server):
         client = stripe.StripeClient("sk_test_sandbox", base_addresses={"api": server.url}, max_network_retries=0).v1

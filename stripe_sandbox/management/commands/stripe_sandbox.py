@@ -44,7 +44,7 @@ class Command(BaseCommand):
             raise CommandError("The webhook signing secret must start with whsec_.")
         try:
             # Imported here: aiohttp and localstripe are development dependencies only.
-            from billing.sandbox.runner import SandboxServer, SandboxStartError
+            from stripe_sandbox.runner import SandboxServer, SandboxStartError
         except ImportError as error:
             raise CommandError(
                 f"The Stripe sandbox needs the development requirements ({error}): pip install -r requirements-dev.txt"
@@ -52,7 +52,7 @@ class Command(BaseCommand):
 
         handler = logging.StreamHandler(sys.stdout)
         handler.setFormatter(logging.Formatter("%(asctime)s sandbox %(message)s"))
-        for name in ("billing.sandbox", "aiohttp.access"):
+        for name in ("stripe_sandbox", "aiohttp.access"):
             log = logging.getLogger(name)
             log.addHandler(handler)
             log.setLevel(logging.WARNING if options["quiet"] else logging.INFO)

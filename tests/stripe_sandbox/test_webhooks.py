@@ -13,7 +13,7 @@ from . import urls as webhook_urls
 
 @pytest.fixture
 def webhook_view(settings):
-    settings.ROOT_URLCONF = "tests.billing.sandbox.urls"
+    settings.ROOT_URLCONF = "tests.stripe_sandbox.urls"
     webhook_urls.received.clear()
     return webhook_urls.received
 

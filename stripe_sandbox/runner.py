@@ -11,7 +11,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from .server import DEFAULT_WEBHOOK_SECRET, Sandbox, build_app
+from .server import build_app
+from .state import DEFAULT_WEBHOOK_SECRET, Sandbox
 
 LAUNCHER = Path(__file__).with_name("localstripe_launcher.py")
 HOST = "127.0.0.1"

@@ -1,4 +1,4 @@
-"""The hosted payment page a Checkout Session's `url` opens: plain, accessible HTML with no script."""
+"""The hosted payment page's HTML (payment_page.py serves it): plain, accessible HTML with no script."""
 
 from html import escape
 

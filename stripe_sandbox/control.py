@@ -1,0 +1,85 @@
+"""The `/_sandbox/...` controls for tests, scripts and developers: health, reset, events, resend, webhook endpoints,
+paying a session, expiring sessions, faults. Never part of Stripe's API; no API key needed."""
+
+from aiohttp import web
+
+from .api import StripeError, as_int, json_response, request_params
+from .checkout_sessions import expire_due, session_view
+from .events import find_event
+from .payment_page import pay_session
+from .state import WebhookEndpoint, sandbox_of
+from .webhooks import deliver
+
+
+async def control_pay(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    params = await request_params(request)
+    session = await pay_session(
+        sandbox,
+        request.match_info["id"],
+        card_number=str(params.get("card_number") or "4242424242424242"),
+        payment_method=str(params.get("payment_method") or ""),
+        save_card=str(params.get("save_card", "")).lower() in {"1", "true", "on", "yes"},
+        email=str(params.get("email") or ""),
+    )
+    return json_response(session_view(session))
+
+
+async def control_reset(request: web.Request) -> web.Response:
+    await sandbox_of(request).reset()
+    return json_response({"reset": True})
+
+
+async def control_events(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    wanted = request.query.getall("type", [])
+    return json_response([event.summary() for event in sandbox.events if not wanted or event.type in wanted])
+
+
+async def control_resend(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    event = find_event(sandbox, request.match_info["id"])
+    deliver(sandbox, event)
+    return json_response({"resent": event.id, "endpoints": [endpoint.url for endpoint in sandbox.endpoints]})
+
+
+async def control_webhook_endpoints(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    if request.method == "POST":
+        params = await request_params(request)
+        url = str(params.get("url") or "")
+        if not url.startswith(("http://", "https://")):
+            raise StripeError(400, "url must be an http(s) URL.", param="url")
+        events = params.get("events") or None
+        endpoint = WebhookEndpoint(url, str(params.get("secret") or sandbox.webhook_secret), events)
+        if str(params.get("replace", "true")).lower() in {"1", "true"}:
+            sandbox.endpoints = [endpoint]
+        else:
+            sandbox.endpoints.append(endpoint)
+    elif request.method == "DELETE":
+        sandbox.endpoints = []
+    return json_response([{"url": e.url, "events": e.events} for e in sandbox.endpoints])
+
+
+async def control_tick(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    params = await request_params(request)
+    at = as_int(params["now"], "now") if params.get("now") not in (None, "") else None
+    return json_response({"expired": expire_due(sandbox, at)})
+
+
+async def control_faults(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    params = await request_params(request)
+    if "delay" in params:
+        try:
+            sandbox.delay = max(0.0, float(params["delay"]))
+        except (TypeError, ValueError):
+            raise StripeError(400, "delay must be a number of seconds.", param="delay") from None
+    return json_response({"delay": sandbox.delay})
+
+
+async def control_health(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    status, _ = await sandbox.call("GET", "/v1/balance")
+    return json_response({"status": "ok" if status == 200 else "localstripe is not answering", "localstripe": status})

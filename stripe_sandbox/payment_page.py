@@ -1,0 +1,219 @@
+"""Paying a Checkout Session as a buyer does on the hosted payment page a session's `url` opens (`/pay/<id>`).
+
+Its HTML is in payment_page_html.py; `POST /_sandbox/checkout/<id>/pay` (control.py) pays the same way.
+"""
+
+import time
+
+from aiohttp import web
+
+from .api import CardDeclinedError, StripeError
+from .cards import GENERIC_DECLINE, CardDecline, card_problem, normalise_card_number
+from .checkout_sessions import expire_if_due, get_session, session_view
+from .events import emit, emit_charge_succeeded
+from .payment_page_html import render_closed_page, render_not_found_page, render_payment_page
+from .shape import PAYMENT_INTENT_EXTRA_FIELDS, fetch_payment_intent, present
+from .state import Sandbox, sandbox_of
+
+
+async def saved_cards(sandbox: Sandbox, session: dict) -> list[dict]:
+    if not session["customer"]:
+        return []
+    status, data = await sandbox.call("GET", "/v1/payment_methods", {"customer": session["customer"], "type": "card"})
+    return data.get("data", []) if status == 200 else []
+
+
+async def ensure_payment_intent(sandbox: Sandbox, session: dict) -> str:
+    if session["payment_intent"]:
+        status, current = await sandbox.call("GET", f"/v1/payment_intents/{session['payment_intent']}")
+        latest = current.get("latest_charge") if status == 200 else None
+        if not (isinstance(latest, dict) and latest.get("status") == "failed"):
+            return session["payment_intent"]
+        # localstripe cannot confirm a PaymentIntent again after a failed charge (Stripe can): the
+        # buyer's retry gets a fresh one, and the failed one is canceled as Stripe would leave it unused.
+        await sandbox.call("POST", f"/v1/payment_intents/{session['payment_intent']}/cancel")
+        session["payment_intent"] = None
+    data = session["_payment_intent_data"]
+    params = {"amount": session["amount_total"], "currency": session["currency"], "metadata": data.get("metadata")}
+    if session["customer"]:
+        params["customer"] = session["customer"]
+    status, created = await sandbox.call("POST", "/v1/payment_intents", params)
+    if status != 200:
+        raise StripeError(status, created.get("error", {}).get("message", "Could not create the payment."))
+    extras = {name: data.get(name) for name in PAYMENT_INTENT_EXTRA_FIELDS if data.get(name)}
+    if session["customer_email"] and "receipt_email" not in extras:
+        extras["receipt_email"] = session["customer_email"]
+    sandbox.payment_intent_extras[created["id"]] = extras
+    session["payment_intent"] = created["id"]
+    emit(sandbox, "payment_intent.created", present(sandbox, created, set()))
+    return created["id"]
+
+
+async def pay_session(
+    sandbox: Sandbox,
+    session_id: str,
+    *,
+    card_number: str = "",
+    payment_method: str = "",
+    save_card: bool = False,
+    email: str = "",
+    card_expiry: str = "",
+    card_cvc: str = "",
+) -> dict:
+    session = get_session(sandbox, session_id)
+    if session["status"] != "open":
+        raise StripeError(400, f"This Checkout Session is {session['status']} and can no longer be paid.")
+    if not session["customer"] and not session["customer_email"] and email and "@" not in email:
+        raise StripeError(400, "Your email address is invalid.", param="email")
+    new_card = not payment_method or payment_method == "new"
+    if new_card:
+        number = normalise_card_number(card_number)
+        problem = card_problem(number)
+        exp_month, exp_year = parse_expiry(card_expiry)
+        if problem is None and (exp_year, exp_month) < time.gmtime()[:2]:
+            problem = CardDecline("invalid_expiry_year", None, "Your card's expiration year is in the past.")
+        if problem is None and card_cvc and not (card_cvc.isdigit() and len(card_cvc) in (3, 4)):
+            problem = CardDecline("incomplete_cvc", None, "Your card's security code is incomplete.")
+        if problem is not None and problem.code in {"incorrect_number", "incomplete_number"} | {
+            "invalid_expiry_year",
+            "incomplete_cvc",
+        }:
+            # Stripe's page refuses these before any payment is attempted.
+            raise CardDeclinedError(problem)
+        payment_intent_id = await ensure_payment_intent(sandbox, session)
+        if problem is not None:
+            await record_decline(sandbox, payment_intent_id, problem)
+        status, method = await sandbox.call(
+            "POST",
+            "/v1/payment_methods",
+            {
+                "type": "card",
+                "card": {"number": number, "exp_month": exp_month, "exp_year": exp_year, "cvc": "123"},
+            },
+        )
+        if status != 200:
+            raise StripeError(400, method.get("error", {}).get("message", "Invalid card."))
+        payment_method = method["id"]
+        save = session["customer"] and (
+            session["_payment_intent_data"].get("setup_future_usage")
+            or (save_card and (session["saved_payment_method_options"] or {}).get("payment_method_save") == "enabled")
+        )
+        if save:
+            status, _attached = await sandbox.call(
+                "POST", f"/v1/payment_methods/{payment_method}/attach", {"customer": session["customer"]}
+            )
+            if status != 200:
+                await record_decline(sandbox, payment_intent_id, GENERIC_DECLINE)
+    else:
+        cards = await saved_cards(sandbox, session)
+        if payment_method not in {card["id"] for card in cards}:
+            raise StripeError(400, f"No such saved card: '{payment_method}'", param="payment_method")
+        payment_intent_id = await ensure_payment_intent(sandbox, session)
+
+    status, updated = await sandbox.call(
+        "POST", f"/v1/payment_intents/{payment_intent_id}", {"payment_method": payment_method}
+    )
+    if status != 200:
+        raise StripeError(status, updated.get("error", {}).get("message", "Could not update the payment."))
+    status, confirmed = await sandbox.call("POST", f"/v1/payment_intents/{payment_intent_id}/confirm")
+    if status == 402:
+        await record_decline(sandbox, payment_intent_id, GENERIC_DECLINE, charge_id=confirmed["error"].get("charge"))
+    if status != 200:
+        raise StripeError(status, confirmed.get("error", {}).get("message", "Could not confirm the payment."))
+    sandbox.payment_intent_extras[payment_intent_id].pop("last_payment_error", None)
+    payment_intent = present(sandbox, confirmed, set())
+    await emit_charge_succeeded(sandbox, payment_intent)
+    emit(sandbox, "payment_intent.succeeded", payment_intent)
+
+    customer_email = session["customer_email"] or email or None
+    if session["customer"]:
+        customer = await sandbox.fetch(f"/v1/customers/{session['customer']}")
+        customer_email = customer.get("email") or customer_email
+    session.update(
+        status="complete",
+        payment_status="paid",
+        url=None,
+        customer_details={"address": None, "email": customer_email, "name": None, "phone": None},
+    )
+    emit(sandbox, "checkout.session.completed", session_view(session))
+    return session
+
+
+async def record_decline(
+    sandbox: Sandbox, payment_intent_id: str, decline: CardDecline, *, charge_id: str | None = None
+):
+    error = {
+        "code": decline.code,
+        "decline_code": decline.decline_code,
+        "message": decline.message,
+        "type": "card_error",
+        "charge": charge_id,
+    }
+    sandbox.payment_intent_extras.setdefault(payment_intent_id, {})["last_payment_error"] = error
+    payment_intent = await fetch_payment_intent(sandbox, payment_intent_id)
+    payment_intent["status"] = "requires_payment_method"
+    emit(sandbox, "payment_intent.payment_failed", payment_intent)
+    raise CardDeclinedError(decline, payment_intent=payment_intent)
+
+
+def parse_expiry(raw: str) -> tuple[int, int]:
+    digits = "".join(character for character in raw or "" if character.isdigit())
+    if len(digits) in (4, 6):
+        month, year = int(digits[:2]), int(digits[2:])
+        year = year + 2000 if year < 100 else year
+        if 1 <= month <= 12:
+            return month, year
+    if raw:
+        raise CardDeclinedError(CardDecline("invalid_expiry_month", None, "Your card's expiration date is invalid."))
+    return 12, time.gmtime().tm_year + 5
+
+
+def success_redirect(session: dict) -> str:
+    return (session.get("success_url") or "").replace("{CHECKOUT_SESSION_ID}", session["id"])
+
+
+# Route --------------------------------------------------------------------------------------------------
+async def payment_page(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    session = sandbox.sessions.get(request.match_info["id"])
+    if session is None:
+        return web.Response(text=render_not_found_page(), status=404, content_type="text/html")
+    expire_if_due(sandbox, session)
+    if session["status"] != "open":
+        view = {**session, "success_url_resolved": success_redirect(session)}
+        return web.Response(text=render_closed_page(view), content_type="text/html")
+    if request.method == "GET":
+        return web.Response(
+            text=render_payment_page(
+                session, sandbox.session_line_items[session["id"]], await saved_cards(sandbox, session)
+            ),
+            content_type="text/html",
+        )
+    form = await request.post()
+    values = {name: str(form.get(name, "")) for name in ("card_number", "card_expiry", "card_cvc", "email")}
+    values["payment_method"] = str(form.get("payment_method", ""))
+    values["save_card"] = bool(form.get("save_card"))
+    email_required = not session["customer"] and not session["customer_email"]
+    try:
+        if email_required and "@" not in values["email"]:
+            raise StripeError(400, "Enter the email address for your receipt.")
+        await pay_session(
+            sandbox,
+            session["id"],
+            card_number=values["card_number"],
+            payment_method=values["payment_method"],
+            save_card=values["save_card"],
+            email=values["email"],
+            card_expiry=values["card_expiry"],
+            card_cvc=values["card_cvc"],
+        )
+    except StripeError as error:
+        page = render_payment_page(
+            session,
+            sandbox.session_line_items[session["id"]],
+            await saved_cards(sandbox, session),
+            error=error.body["error"]["message"],
+            values=values,
+        )
+        return web.Response(text=page, status=error.status, content_type="text/html")
+    raise web.HTTPSeeOther(success_redirect(session) or f"/pay/{session['id']}")

@@ -1,0 +1,120 @@
+"""The sandbox is a development tool beside the apps: nothing the site runs may import it, production never installs it.
+
+aiohttp and localstripe are development dependencies only. Only the sandbox itself, the tests and the root
+conftest.py (its fixtures) may import `stripe_sandbox`; the dev and test settings name it in INSTALLED_APPS as a
+string, which gives `manage.py stripe_sandbox` and imports nothing but its empty package and apps.py.
+"""
+
+import ast
+from pathlib import Path
+
+from tests.website.test_settings import COMPLETE_ENV, import_production_settings
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+SKIPPED_DIRECTORIES = {".venv", ".git", "var", "node_modules", "__pycache__"}
+ALLOWED = ("stripe_sandbox/", "tests/", "conftest.py")
+PACKAGE = "stripe_sandbox"
+
+
+def names_the_package(module: str | None) -> bool:
+    return module is not None and (module == PACKAGE or module.startswith(PACKAGE + "."))
+
+
+def imports_of_the_sandbox(source: str) -> list[int]:
+    """Line numbers of every import of stripe_sandbox, at any depth (inside functions and classes too):
+    `import stripe_sandbox...`, `from stripe_sandbox... import ...`, `import_module("stripe_sandbox...")`
+    and `__import__("stripe_sandbox...")`."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found = any(names_the_package(alias.name) for alias in node.names)
+        elif isinstance(node, ast.ImportFrom):
+            found = node.level == 0 and names_the_package(node.module)
+        elif isinstance(node, ast.Call):
+            function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
+            found = (
+                function in {"import_module", "__import__"}
+                and bool(node.args)
+                and isinstance(node.args[0], ast.Constant)
+                and isinstance(node.args[0].value, str)
+                and names_the_package(node.args[0].value)
+            )
+        else:
+            found = False
+        if found:
+            lines.append(node.lineno)
+    return lines
+
+
+def project_python_files():
+    for path in sorted(REPOSITORY.rglob("*.py")):
+        relative = path.relative_to(REPOSITORY)
+        if not SKIPPED_DIRECTORIES.intersection(relative.parts):
+            yield relative
+
+
+def test_the_check_finds_every_kind_of_import():
+    source = """
+import os
+import stripe_sandbox
+import json, stripe_sandbox.runner as runner
+from stripe_sandbox import testing
+from stripe_sandbox.signing import stripe_signature_header
+
+
+def later():
+    from stripe_sandbox.runner import SandboxServer
+
+
+class Lazy:
+    def method(self):
+        import importlib
+
+        return importlib.import_module("stripe_sandbox.server"), __import__("stripe_sandbox")
+
+
+from . import stripe_sandbox  # relative: a module of the same name inside some other package
+import stripe_sandboxes
+from stripe_sandboxes import x
+from billing import stripe_client
+"""
+    assert imports_of_the_sandbox(source) == [3, 4, 5, 6, 10, 17, 17]
+
+
+def test_no_module_outside_the_sandbox_and_the_tests_imports_it():
+    files = list(project_python_files())
+    # The walk sees the project: the apps' own code and their function-level imports are in it.
+    assert {Path("billing/apps.py"), Path("website/settings/base.py"), Path("manage.py")} <= set(files)
+
+    offenders = [
+        f"{path}:{line}"
+        for path in files
+        if not str(path.as_posix()).startswith(ALLOWED)
+        for line in imports_of_the_sandbox((REPOSITORY / path).read_text())
+    ]
+
+    assert offenders == []
+
+
+def test_production_settings_do_not_install_the_sandbox():
+    result = import_production_settings(
+        COMPLETE_ENV,
+        then=(
+            "from django.conf import settings; from django.core.management import get_commands; "
+            "print(settings.INSTALLED_APPS); print(sorted(get_commands()))"
+        ),
+    )
+
+    assert result.returncode == 0, result.stderr
+    installed_apps, commands = result.stdout.splitlines()
+    assert "billing" in installed_apps  # the output is the list asked for
+    assert PACKAGE not in installed_apps
+    assert "migrate" in commands
+    assert PACKAGE not in commands
+
+
+def test_dev_and_test_settings_install_it_for_its_command(settings):
+    from website.settings import dev
+
+    assert PACKAGE in dev.INSTALLED_APPS
+    assert PACKAGE in settings.INSTALLED_APPS
