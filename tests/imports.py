@@ -70,3 +70,22 @@ def imports_of(path: Path) -> list[Import]:
 def imports_module(target: str, name: str) -> bool:
     """Whether an import of `target` (a module, or a name in one) brings in module `name` or one inside it."""
     return target == name or target.startswith(f"{name}.")
+
+
+def names_package(dotted, package: str) -> bool:
+    return isinstance(dotted, str) and (dotted == package or dotted.startswith(f"{package}."))
+
+
+def references_to(package: str, source: str) -> list[int]:
+    """Line numbers, in order, where `source` reaches `package`: an import of it at any depth (inside functions and
+    classes too; a relative import names a sibling, not it), or a dotted path to it in a string, which is how
+    settings, include() and import_module() load a module."""
+    lines = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            lines += [node.lineno for alias in node.names if names_package(alias.name, package)]
+        elif (isinstance(node, ast.ImportFrom) and node.level == 0 and names_package(node.module, package)) or (
+            isinstance(node, ast.Constant) and names_package(node.value, package)
+        ):
+            lines.append(node.lineno)
+    return sorted(lines)

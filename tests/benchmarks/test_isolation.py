@@ -1,7 +1,6 @@
 """The benchmark (benchmarks/) stays out of the product: no product code imports it, no product settings load its
 templates or urls, `manage.py bench` does not exist, and it drops or fills only its own database."""
 
-import ast
 import json
 import os
 import re
@@ -17,6 +16,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from benchmarks import command as bench
+from tests.imports import names_package, references_to
 from tests.website.test_settings import COMPLETE_ENV, import_production_settings
 
 REPO = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def _run(args, env_overrides, timeout=120):
 
 
 def _names_benchmarks(module: str | None) -> bool:
-    return module is not None and (module == "benchmarks" or module.startswith("benchmarks."))
+    return names_package(module, "benchmarks")
 
 
 # --- manage.py bench is gone ----------------------------------------------------------------------------------------
@@ -54,17 +54,7 @@ def test_manage_py_bench_is_unknown_under_any_settings(settings_module):
 
 # --- the product never imports it -----------------------------------------------------------------------------------
 def _imports_of_benchmarks(path: Path) -> list[str]:
-    found = []
-    for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
-        # ast.walk reaches imports inside functions, methods and conditionals as well as the module's own.
-        if isinstance(node, ast.Import):
-            found += [f"{path}:{node.lineno} import {a.name}" for a in node.names if _names_benchmarks(a.name)]
-        elif isinstance(node, ast.ImportFrom) and node.level == 0 and _names_benchmarks(node.module):
-            found.append(f"{path}:{node.lineno} from {node.module} import ...")
-        elif isinstance(node, ast.Constant) and isinstance(node.value, str) and _names_benchmarks(node.value):
-            # A dotted path in a string (settings, import_module, include()) is an import too.
-            found.append(f"{path}:{node.lineno} {node.value!r}")
-    return found
+    return [f"{path}:{line}" for line in references_to("benchmarks", path.read_text())]
 
 
 def test_no_product_module_imports_benchmarks():

@@ -5,45 +5,16 @@ conftest.py (its fixtures) may import `stripe_sandbox`; the dev and test setting
 string, which gives `manage.py stripe_sandbox` and imports nothing but its empty package and apps.py.
 """
 
-import ast
 from pathlib import Path
 
+from tests.imports import references_to
 from tests.website.test_settings import COMPLETE_ENV, import_production_settings
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 SKIPPED_DIRECTORIES = {".venv", ".git", "var", "node_modules", "__pycache__"}
-ALLOWED = ("stripe_sandbox/", "tests/", "conftest.py")
+# The dev and test settings name the app in INSTALLED_APPS, as a string.
+ALLOWED = ("stripe_sandbox/", "tests/", "conftest.py", "website/settings/dev.py", "website/settings/test.py")
 PACKAGE = "stripe_sandbox"
-
-
-def names_the_package(module: str | None) -> bool:
-    return module is not None and (module == PACKAGE or module.startswith(PACKAGE + "."))
-
-
-def imports_of_the_sandbox(source: str) -> list[int]:
-    """Line numbers of every import of stripe_sandbox, at any depth (inside functions and classes too):
-    `import stripe_sandbox...`, `from stripe_sandbox... import ...`, `import_module("stripe_sandbox...")`
-    and `__import__("stripe_sandbox...")`."""
-    lines = []
-    for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.Import):
-            found = any(names_the_package(alias.name) for alias in node.names)
-        elif isinstance(node, ast.ImportFrom):
-            found = node.level == 0 and names_the_package(node.module)
-        elif isinstance(node, ast.Call):
-            function = node.func.attr if isinstance(node.func, ast.Attribute) else getattr(node.func, "id", None)
-            found = (
-                function in {"import_module", "__import__"}
-                and bool(node.args)
-                and isinstance(node.args[0], ast.Constant)
-                and isinstance(node.args[0].value, str)
-                and names_the_package(node.args[0].value)
-            )
-        else:
-            found = False
-        if found:
-            lines.append(node.lineno)
-    return lines
 
 
 def project_python_files():
@@ -78,7 +49,7 @@ import stripe_sandboxes
 from stripe_sandboxes import x
 from billing import stripe_client
 """
-    assert imports_of_the_sandbox(source) == [3, 4, 5, 6, 10, 17, 17]
+    assert references_to(PACKAGE, source) == [3, 4, 5, 6, 10, 17, 17]
 
 
 def test_no_module_outside_the_sandbox_and_the_tests_imports_it():
@@ -90,7 +61,7 @@ def test_no_module_outside_the_sandbox_and_the_tests_imports_it():
         f"{path}:{line}"
         for path in files
         if not str(path.as_posix()).startswith(ALLOWED)
-        for line in imports_of_the_sandbox((REPOSITORY / path).read_text())
+        for line in references_to(PACKAGE, (REPOSITORY / path).read_text())
     ]
 
     assert offenders == []
