@@ -1,10 +1,7 @@
 """Checkout: the cart becomes the user's order with its stock held (shop.holds), then billing's Checkout
 Session takes the payment. What the payment then does to the order is shop.fulfilment's.
 
-Locks, always in this order so no two paths can deadlock: the cart row (and its lines), then product rows in
-ascending id (`products_lock`), then order rows. Billing's signals arrive holding the charge row, which no shop
-path takes. Stripe is only called (through billing) outside any transaction. On SQLite `select_for_update` does
-nothing, but the IMMEDIATE transaction mode serialises writers instead.
+Locks are taken in shop.holds' order (its docstring says why).
 Here the order and its holds are committed before billing calls Stripe.
 """
 

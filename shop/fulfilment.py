@@ -1,10 +1,8 @@
 """After the payment: a paid order's holds become sales (or the payment is refunded when the stock is gone),
 refunds and disputes recorded, staff refunds and restocking.
 
-Locks, always in this order so no two paths can deadlock: the cart row (and its lines), then product rows in
-ascending id (`products_lock`), then order rows. Billing's signals arrive holding the charge row, which no shop
-path takes. Stripe is only called (through billing) outside any transaction. On SQLite `select_for_update` does
-nothing, but the IMMEDIATE transaction mode serialises writers instead.
+Locks are taken in shop.holds' order (its docstring says why). Stripe is only called outside any transaction: an
+automatic refund runs once the fulfilment has committed.
 """
 
 from __future__ import annotations
