@@ -4,7 +4,6 @@ Stripe is always called outside any transaction that holds a row lock: the ledge
 own short transaction, Stripe is called, and the result is written in another.
 """
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from urllib.parse import urljoin
@@ -19,8 +18,6 @@ from billing.services.charges import IDEMPOTENCY_WINDOW, charge_create, charge_m
 from billing.services.customers import customer_get_or_create, customer_is_missing, customer_replace_missing
 from billing.services.settlement import charge_mark_canceled, charge_settle_checkout_session
 from billing.stripe_client import PaymentError
-
-logger = logging.getLogger(__name__)
 
 # An open Checkout Session closer than this to expiring is not handed out again.
 CHECKOUT_REUSE_MARGIN = timedelta(minutes=5)
