@@ -118,6 +118,11 @@ class Charge(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     refunded_at = models.DateTimeField(null=True, blank=True)
     disputed_at = models.DateTimeField(null=True, blank=True)
+    # Stripe's dispute status (needs_response, under_review, won, lost...), empty when never disputed.
+    dispute_status = models.CharField(max_length=32, blank=True)
+    # Why billing refunded this charge by itself (the payable was already paid by another charge), else empty.
+    # The payable never hears of such a charge.
+    auto_refund_reason = models.CharField(max_length=500, blank=True)
     canceled_at = models.DateTimeField(null=True, blank=True)
 
     objects = ChargeQuerySet.as_manager()
@@ -180,9 +185,15 @@ class WebhookEvent(models.Model):
     livemode = models.BooleanField(default=False)
     payload = models.JSONField()
     received_at = models.DateTimeField(default=timezone.now, editable=False, db_index=True)
+    # When the latest attempt began: an attempt that never finished (a killed worker) is retried once it is stale.
+    started_at = models.DateTimeField(null=True, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    # An event that can never be handled as sent (amounts that disagree, no object, the wrong mode): kept, shown
+    # to staff, never retried by itself.
+    rejected_at = models.DateTimeField(null=True, blank=True)
+    rejection = models.TextField(blank=True)
 
     class Meta:
         ordering = ["-received_at"]
@@ -194,6 +205,8 @@ class WebhookEvent(models.Model):
 
     @property
     def state(self) -> str:
+        if self.rejected_at:
+            return "rejected"
         if self.processed_at:
             return "processed"
         if self.error:
@@ -201,5 +214,8 @@ class WebhookEvent(models.Model):
         return "received"
 
     @property
-    def data_object(self) -> dict:
-        return (self.payload or {}).get("data", {}).get("object", {}) or {}
+    def data_object(self) -> dict | None:
+        """The event's object, or None when the payload has none (`data: null`, no `object`, not a dict)."""
+        data = self.payload.get("data") if isinstance(self.payload, dict) else None
+        found = data.get("object") if isinstance(data, dict) else None
+        return found if isinstance(found, dict) and found else None

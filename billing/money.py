@@ -57,6 +57,11 @@ STRIPE_THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 STRIPE_WHOLE_UNITS_IN_HUNDREDTHS = frozenset({"isk", "ugx"})
 
 
+# No amount here comes near this (Stripe's own ceiling is 99,999,999 minor units); anything longer is a typo or an
+# attack, and refusing it before any arithmetic keeps Decimal's context limits (InvalidOperation) out of reach.
+MAX_DIGITS = 15
+
+
 class MoneyError(ValueError):
     """An amount or currency that cannot be used; the message is fit to show."""
 
@@ -117,7 +122,12 @@ def parse_amount(text: str, currency: str) -> int:
         raise MoneyError(f"“{text}” is not an amount.") from None
     if not value.is_finite():
         raise MoneyError(f"“{text}” is not an amount.")
+    if value.adjusted() >= MAX_DIGITS - currency_exponent(code):
+        raise MoneyError(f"“{text}” is too large an amount.")
     places = display_precision(code)
+    if value and value.adjusted() < -places:
+        allowed = "no decimal places" if places == 0 else f"at most {places} decimal places"
+        raise MoneyError(f"{code.upper()} amounts have {allowed}.")
     if value != value.quantize(Decimal(1).scaleb(-places)):
         allowed = "no decimal places" if places == 0 else f"at most {places} decimal places"
         raise MoneyError(f"{code.upper()} amounts have {allowed}.")

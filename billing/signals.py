@@ -11,6 +11,7 @@ from django.dispatch import Signal
 charge_succeeded = Signal()  # once per charge, when it is first confirmed paid: fulfil
 charge_refunded = Signal()  # each time the refunded amount grows; `amount` is the new refund in minor units
 charge_disputed = Signal()  # when the cardholder opens a dispute
+charge_dispute_won = Signal()  # the dispute closed in our favour: the charge is paid again, restore what it bought
 # Checkout abandoned or expired, or a saved-card payment failed (`charge.status` says which), and no other
 # payment for the payable is under way: release what was held for it.
 charge_canceled = Signal()

@@ -7,6 +7,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
@@ -187,15 +188,25 @@ def card_remove(request, payment_method_id):
 def webhook(request):
     """Stripe's events: verified, stored once, handled once; Stripe retries anything but a 2xx."""
     try:
-        event = stripe_client.construct_webhook_event(request.body, request.headers.get("Stripe-Signature"))
+        body = request.body
+    except RequestDataTooBig:
+        logger.warning("Webhook refused: the body is over DATA_UPLOAD_MAX_MEMORY_SIZE")
+        return HttpResponseBadRequest("The body is too large.", content_type="text/plain")
+    try:
+        event = stripe_client.construct_webhook_event(body, request.headers.get("Stripe-Signature"))
     except WebhookSignatureError as error:
         logger.warning("Webhook refused: %s", error)
         return HttpResponseBadRequest(str(error), content_type="text/plain")
     try:
         outcome = webhooks.webhook_event_receive(event=event)
     except Exception:
-        # Already logged and kept on the inbox row; a 500 makes Stripe deliver the event again.
+        # Kept on the inbox row when it got that far; a 500 makes Stripe deliver the event again.
+        logger.exception("Webhook %s (%s) could not be handled", event.get("id"), event.get("type"))
         return HttpResponse(
             "The event could not be handled; it will be retried.", status=500, content_type="text/plain"
+        )
+    if outcome == "refused":
+        return HttpResponseBadRequest(
+            "This event is from the other Stripe mode than this site's key.", content_type="text/plain"
         )
     return HttpResponse(outcome, content_type="text/plain")

@@ -16,6 +16,11 @@ logger = logging.getLogger(__name__)
 IDEMPOTENCY_WINDOW = timedelta(hours=23)
 
 
+class PaymentMismatch(Exception):
+    """What Stripe reports can never settle the charge as it stands (another amount or currency, none at all):
+    retrying changes nothing, so the event is recorded as rejected and staff are told."""
+
+
 def payable_terms(*, user, payable) -> tuple[int, str, str]:
     """The amount, currency and description, read from the payable on the server, or PaymentError."""
     if not payables.is_registered(payable):

@@ -9,7 +9,7 @@ from billing import payables, stripe_client
 from billing.models import Charge
 from billing.money import format_amount
 from billing.services.charges import charge_for_stripe_object
-from billing.signals import charge_disputed, charge_refunded
+from billing.signals import charge_dispute_won, charge_disputed, charge_refunded
 from billing.stripe_client import PaymentError
 
 logger = logging.getLogger(__name__)
@@ -60,7 +60,7 @@ def charge_apply_refund(*, stripe_charge: dict) -> Charge | None:
     return charge
 
 
-def charge_apply_dispute(*, dispute: dict) -> Charge | None:
+def _charge_for_dispute(dispute: dict) -> Charge | None:
     stripe_charge = dispute.get("charge")
     charge = _charge_for_stripe_charge(
         {
@@ -70,19 +70,89 @@ def charge_apply_dispute(*, dispute: dict) -> Charge | None:
     )
     if charge is None:
         logger.warning("Dispute %s on a charge that is not ours", dispute.get("id"))
+    return charge
+
+
+def _dispute_status(dispute: dict) -> str:
+    return str(dispute.get("status") or "")[:32]
+
+
+def charge_apply_dispute(*, dispute: dict) -> Charge | None:
+    """The cardholder opened a dispute: the charge is disputed and its payable told, once."""
+    charge = _charge_for_dispute(dispute)
+    if charge is None:
         return None
     with transaction.atomic():
         charge = Charge.objects.select_for_update().get(pk=charge.pk)
         if charge.status not in Charge.SETTLED_STATUSES:
             raise LedgerNotReady(f"Charge {charge.reference} was disputed before we recorded its payment.")
-        if charge.status == Charge.Status.DISPUTED:
-            return charge
+        if charge.status == Charge.Status.DISPUTED or charge.dispute_status in DISPUTE_OVER:
+            return charge  # a replay, or a late copy of the opening of a dispute that has already ended
         charge.status = Charge.Status.DISPUTED
         charge.disputed_at = timezone.now()
+        charge.dispute_status = _dispute_status(dispute) or "needs_response"
         charge.save()
         payables.announce(charge_disputed, charge=charge)
     logger.warning("Charge %s disputed (%s)", charge.reference, dispute.get("reason") or "no reason given")
     return charge
+
+
+# Stripe's dispute statuses once it has ended: won and warning_closed leave the money with us; lost does not.
+DISPUTE_WON = frozenset({"won", "warning_closed"})
+DISPUTE_OVER = DISPUTE_WON | {"lost"}
+
+
+def _charge_restore_after_dispute(*, charge_id: int, dispute_status: str) -> Charge:
+    """The dispute ended in our favour: the charge is paid again (less any refund) and its payable told, once."""
+    with transaction.atomic():
+        charge = Charge.objects.select_for_update().get(pk=charge_id)
+        if charge.status != Charge.Status.DISPUTED:
+            if charge.status in Charge.SETTLED_STATUSES and charge.dispute_status not in DISPUTE_OVER:
+                charge.dispute_status = dispute_status
+                charge.save(update_fields=["dispute_status", "updated_at"])
+            return charge
+        charge.dispute_status = dispute_status
+        if charge.amount_refunded >= charge.amount:
+            charge.status = Charge.Status.REFUNDED
+        elif charge.amount_refunded:
+            charge.status = Charge.Status.PARTIALLY_REFUNDED
+        else:
+            charge.status = Charge.Status.SUCCEEDED
+        charge.save()
+        if charge.is_paid:
+            payables.announce(charge_dispute_won, charge=charge)
+    logger.info("Charge %s: the dispute ended in our favour (%s)", charge.reference, dispute_status)
+    return charge
+
+
+def charge_apply_dispute_closed(*, dispute: dict) -> Charge | None:
+    """`charge.dispute.closed`: won (or an inquiry closed) restores the charge and its payable; lost keeps it
+    disputed, recorded as lost. Replays change nothing."""
+    charge = _charge_for_dispute(dispute)
+    if charge is None:
+        return None
+    status = _dispute_status(dispute)
+    if status in DISPUTE_WON:
+        return _charge_restore_after_dispute(charge_id=charge.pk, dispute_status=status)
+    with transaction.atomic():
+        charge = Charge.objects.select_for_update().get(pk=charge.pk)
+        if charge.status not in Charge.SETTLED_STATUSES:
+            raise LedgerNotReady(f"Charge {charge.reference}'s dispute closed before we recorded its payment.")
+        if charge.dispute_status != status:
+            charge.dispute_status = status
+            charge.save(update_fields=["dispute_status", "updated_at"])
+    if status == "lost":
+        logger.warning("Charge %s: the dispute was lost", charge.reference)
+    return charge
+
+
+def charge_apply_dispute_funds_reinstated(*, dispute: dict) -> Charge | None:
+    """`charge.dispute.funds_reinstated`: Stripe gave the disputed money back to us, so the dispute was won."""
+    charge = _charge_for_dispute(dispute)
+    if charge is None:
+        return None
+    status = _dispute_status(dispute)
+    return _charge_restore_after_dispute(charge_id=charge.pk, dispute_status=status if status in DISPUTE_WON else "won")
 
 
 def charge_refund(*, charge: Charge, amount: int | None = None) -> dict:

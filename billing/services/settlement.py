@@ -7,13 +7,12 @@ payable's app (billing.payables.announce), whose receivers run in the same trans
 import logging
 from dataclasses import dataclass
 
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from billing import payables, stripe_client
 from billing.models import Charge
-from billing.services.charges import another_payment_under_way, charge_for_stripe_object
+from billing.services.charges import PaymentMismatch, another_payment_under_way, charge_for_stripe_object
 from billing.signals import charge_canceled, charge_succeeded
 from billing.stripe_client import PaymentError
 
@@ -110,23 +109,43 @@ def _details_for_payment_intent_id(payment_intent_id: str, *, checkout_session_i
 
 
 def _check_terms(charge: Charge, *, amount, currency, source: str) -> None:
-    if amount is None:
-        return
-    if int(amount) != charge.amount or (currency or "").lower() != charge.currency:
-        # Amounts come from our server, so a mismatch means something is badly wrong: stop and shout.
-        raise ValidationError(
+    """The amount and currency Stripe reports must be the charge's own; PaymentMismatch otherwise.
+
+    Amounts come from our server, so a difference means something is badly wrong: it is never paid, and as
+    retrying cannot change it, the webhook records it as rejected and staff are told.
+    """
+    if isinstance(amount, bool) or not isinstance(amount, int) or not isinstance(currency, str):
+        raise PaymentMismatch(
+            f"{source} names no usable amount and currency ({amount!r} {currency!r}); "
+            f"charge {charge.reference} is {charge.amount} {charge.currency}."
+        )
+    if amount != charge.amount or currency.lower() != charge.currency:
+        raise PaymentMismatch(
             f"{source} is for {amount} {currency}, but charge {charge.reference} is {charge.amount} {charge.currency}."
         )
 
 
+def _has_terms(obj: dict, amount_field: str) -> bool:
+    return obj.get(amount_field) is not None and bool(obj.get("currency"))
+
+
 def charge_settle_checkout_session(*, session: dict) -> Charge | None:
-    """Fulfils the charge behind a Checkout Session if the session says it is paid; None if not ours."""
+    """Fulfils the charge behind a Checkout Session if the session says it is paid; None if not ours.
+
+    Never without an amount and currency that match the charge: when the event lacks them they are read from
+    Stripe (PaymentError, so the webhook fails and Stripe retries, while Stripe cannot be reached).
+    """
     charge = charge_for_stripe_object(session, id_field="stripe_checkout_session_id")
     if charge is None:
         logger.warning("Checkout session %s names no charge of ours", session.get("id"))
         return None
-    _check_terms(charge, amount=session.get("amount_total"), currency=session.get("currency"), source="Session")
-    if session.get("payment_status") not in ("paid", "no_payment_required"):
+    paid = session.get("payment_status") in ("paid", "no_payment_required")
+    if paid and not _has_terms(session, "amount_total") and session.get("id"):
+        session = stripe_client.retrieve_checkout_session(session["id"])
+        paid = session.get("payment_status") in ("paid", "no_payment_required")
+    if paid or _has_terms(session, "amount_total"):
+        _check_terms(charge, amount=session.get("amount_total"), currency=session.get("currency"), source="Session")
+    if not paid:
         return charge
     payment_intent = session.get("payment_intent")
     payment_intent_id = payment_intent.get("id") if isinstance(payment_intent, dict) else (payment_intent or "")
@@ -142,12 +161,18 @@ def charge_settle_checkout_session(*, session: dict) -> Charge | None:
 
 
 def charge_settle_payment_intent(*, intent: dict) -> Charge | None:
-    """Fulfils the charge behind a succeeded payment intent; None if not ours."""
+    """Fulfils the charge behind a succeeded payment intent; None if not ours. The amount is checked as for
+    sessions, read from Stripe when the event lacks it."""
     charge = charge_for_stripe_object(intent, id_field="stripe_payment_intent_id")
     if charge is None:
         return None
-    _check_terms(charge, amount=intent.get("amount"), currency=intent.get("currency"), source="Payment intent")
-    if intent.get("status") != "succeeded":
+    succeeded = intent.get("status") == "succeeded"
+    if succeeded and not _has_terms(intent, "amount") and intent.get("id"):
+        intent = stripe_client.retrieve_payment_intent(intent["id"])
+        succeeded = intent.get("status") == "succeeded"
+    if succeeded or _has_terms(intent, "amount"):
+        _check_terms(charge, amount=intent.get("amount"), currency=intent.get("currency"), source="Payment intent")
+    if not succeeded:
         return charge
     if charge.status in Charge.SETTLED_STATUSES and charge.card_last4:
         return charge

@@ -250,3 +250,9 @@ def test_shop_and_jobs_offer_the_same_currencies():
     ):
         assert field.choices == CURRENCY_CHOICES
     assert JobPostForm.base_fields["salary_currency"].choices == CURRENCY_CHOICES
+
+
+@pytest.mark.parametrize("typed", ["9e99", "1e30", "-1e30", "1e-99", "99999999999999999999999"])
+def test_parse_amount_refuses_absurd_magnitudes_with_a_money_error(typed):
+    with pytest.raises(MoneyError):
+        parse_amount(typed, "usd")

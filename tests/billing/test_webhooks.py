@@ -183,13 +183,14 @@ def test_async_payment_succeeded_fulfils(post_event, pending_charge, invoice, st
     assert invoice.times_paid == 1
 
 
-def test_session_amount_different_from_the_ledger_is_an_error_not_a_payment(post_event, pending_charge, invoice):
+def test_session_amount_different_from_the_ledger_is_rejected_not_a_payment(post_event, pending_charge, invoice):
     session = session_object(pending_charge)
     session["amount_total"] = 1
 
     response = post_event(make_event("checkout.session.completed", session))
 
-    assert response.status_code == 500
+    assert response.status_code == 200
+    assert response.content == b"rejected"
     pending_charge.refresh_from_db()
     assert pending_charge.status == Charge.Status.PENDING
 
@@ -358,3 +359,209 @@ def test_concurrent_duplicate_deliveries_fulfil_exactly_once(pending_charge, inv
     assert invoice.times_paid == 1
     assert WebhookEvent.objects.count() == 2
     assert Charge.objects.get(pk=pending_charge.pk).status == Charge.Status.SUCCEEDED
+
+
+# --- Hardening (issue 17): decimals, missing amounts, permanent mismatches, clocks, sizes, stuck events ----------
+
+
+def test_event_with_decimal_fields_is_stored_and_handled(post_event, pending_charge, invoice, stripe_offline):
+    """stripe-python turns decimal strings into Decimal; the inbox keeps the JSON as it came instead."""
+    session = session_object(pending_charge)
+    session["currency_conversion"] = {
+        "amount_subtotal": 2300,
+        "amount_total": 2300,
+        "fx_rate": "0.920123456789",
+        "source_currency": "usd",
+    }
+    event = make_event("checkout.session.completed", session)
+
+    response = post_event(event)
+
+    assert response.status_code == 200
+    inbox = WebhookEvent.objects.get(stripe_event_id=event["id"])
+    assert inbox.payload["data"]["object"]["currency_conversion"]["fx_rate"] == "0.920123456789"
+    assert inbox.processed_at is not None
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+
+
+def test_unhandled_event_with_decimal_fields_keeps_a_row(post_event):
+    price = {"id": "price_1", "object": "price", "unit_amount_decimal": "1234.5678", "currency": "usd"}
+    event = make_event("price.updated", price)
+
+    assert post_event(event).status_code == 200
+    assert WebhookEvent.objects.get(stripe_event_id=event["id"]).payload["data"]["object"]["unit_amount_decimal"] == (
+        "1234.5678"
+    )
+
+
+def test_a_failure_to_store_is_logged_with_its_traceback(post_event, monkeypatch, caplog):
+    from billing import webhooks
+
+    def broken(*, event):
+        raise RuntimeError("the database is away")
+
+    monkeypatch.setattr(webhooks, "webhook_event_record", broken)
+    event = make_event("checkout.session.completed", {"id": "cs_x", "object": "checkout.session"})
+
+    with caplog.at_level("ERROR", logger="billing"):
+        response = post_event(event)
+
+    assert response.status_code == 500
+    assert any(record.exc_info and "the database is away" in str(record.exc_info[1]) for record in caplog.records)
+
+
+def test_paid_session_without_amount_is_not_fulfilled_while_stripe_is_unreachable(
+    post_event, pending_charge, invoice, stripe_offline
+):
+    session = session_object(pending_charge)
+    session["amount_total"] = None
+    session["currency"] = None
+    event = make_event("checkout.session.completed", session)
+
+    response = post_event(event)
+
+    assert response.status_code == 500  # Stripe delivers it again once we can ask what was paid
+    pending_charge.refresh_from_db()
+    invoice.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+    assert invoice.times_paid == 0
+
+
+def test_succeeded_intent_without_amount_is_not_fulfilled(post_event, invoice, user, stripe_offline):
+    from billing.factories import ChargeFactory
+
+    charge = ChargeFactory(
+        payable=invoice, user=user, amount=2500, method=Charge.Method.SAVED_CARD, stripe_payment_intent_id="pi_noamt"
+    )
+    intent = {
+        "id": "pi_noamt",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": None,
+        "currency": None,
+        "metadata": {"charge_reference": str(charge.reference)},
+    }
+
+    assert post_event(make_event("payment_intent.succeeded", intent)).status_code == 500
+    charge.refresh_from_db()
+    assert charge.status == Charge.Status.PENDING
+
+
+def test_permanent_mismatch_is_rejected_once_staff_told_and_answered_2xx(
+    post_event, pending_charge, invoice, mailoutbox, settings
+):
+    settings.ADMINS = [("Staff", "staff@example.com")]
+    session = session_object(pending_charge)
+    session["amount_total"] = 1
+    event = make_event("checkout.session.completed", session)
+
+    first = post_event(event)
+    second = post_event(event)
+
+    assert first.status_code == 200
+    assert second.status_code == 200
+    inbox = WebhookEvent.objects.get(stripe_event_id=event["id"])
+    assert inbox.state == "rejected"
+    assert "charge" in inbox.rejection and "2500" in inbox.rejection
+    assert inbox.attempts == 1
+    assert len(mailoutbox) == 1
+    assert event["id"] in mailoutbox[0].body
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+
+
+@pytest.mark.parametrize("data", [None, {"object": None}, {}])
+def test_handled_type_with_no_data_is_rejected_not_a_500(post_event, data):
+    event = make_event("checkout.session.completed", {})
+    event["data"] = data
+
+    response = post_event(event)
+
+    assert response.status_code == 200
+    assert WebhookEvent.objects.get(stripe_event_id=event["id"]).state == "rejected"
+
+
+def test_event_from_the_future_beyond_tolerance_is_refused(post_event, pending_charge):
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+
+    response = post_event(event, timestamp=int(time.time()) + 301)
+
+    assert response.status_code == 400
+    assert WebhookEvent.objects.count() == 0
+
+
+def test_body_over_the_upload_limit_answers_a_short_400(client, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000
+    body = json.dumps({"id": "evt_big", "type": "x", "padding": "x" * 2000}).encode()
+
+    response = client.post(
+        "/billing/webhook/", data=body, content_type="application/json", HTTP_STRIPE_SIGNATURE=sign(body)
+    )
+
+    assert response.status_code == 400
+    assert response["Content-Type"].startswith("text/plain")
+    assert len(response.content) < 200
+
+
+def test_event_whose_livemode_differs_from_the_key_is_refused_and_recorded(post_event, pending_charge, settings):
+    settings.STRIPE_SECRET_KEY = "sk_test_abc"
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+    event["livemode"] = True
+
+    response = post_event(event)
+
+    assert response.status_code == 400
+    inbox = WebhookEvent.objects.get(stripe_event_id=event["id"])
+    assert inbox.state == "rejected"
+    assert "live" in inbox.rejection
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PENDING
+
+
+def _stuck(event, *, minutes_ago):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    return WebhookEvent.objects.create(
+        stripe_event_id=event["id"],
+        type=event["type"],
+        payload=event,
+        attempts=1,
+        started_at=timezone.now() - timedelta(minutes=minutes_ago),
+    )
+
+
+def test_stuck_event_is_processed_again_on_redelivery(post_event, pending_charge, invoice, stripe_offline):
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+    _stuck(event, minutes_ago=30)
+
+    response = post_event(event)
+
+    assert response.status_code == 200
+    assert response.content == b"processed"
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+    assert WebhookEvent.objects.get(stripe_event_id=event["id"]).attempts == 2
+
+
+def test_event_still_being_processed_is_a_duplicate(post_event, pending_charge, invoice, stripe_offline):
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+    _stuck(event, minutes_ago=0)
+
+    assert post_event(event).content == b"duplicate"
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 0
+
+
+def test_stuck_events_are_processed_by_the_reconciliation_schedule(pending_charge, invoice, stripe_offline):
+    from billing.webhooks import webhook_events_retry_stuck
+
+    event = make_event("checkout.session.completed", session_object(pending_charge))
+    _stuck(event, minutes_ago=30)
+
+    assert webhook_events_retry_stuck() == {"retried": 1, "failed": 0}
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+    assert WebhookEvent.objects.get(stripe_event_id=event["id"]).processed_at is not None

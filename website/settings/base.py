@@ -304,3 +304,6 @@ SHOP_CART_STALE_AFTER = timedelta(weeks=1)
 SHOP_CART_PURGE_BATCH_SIZE = 10_000
 # How far back the hourly reconciliation looks for Checkout Sessions Stripe completed.
 BILLING_RECONCILE_LOOKBACK = timedelta(days=1)
+# A webhook event whose handling began this long ago and never finished (a killed worker, a timeout) is handled
+# again by the next delivery of it or by the reconciliation schedule. Longer than any handler runs.
+BILLING_WEBHOOK_STUCK_AFTER = timedelta(minutes=5)
