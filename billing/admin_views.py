@@ -164,10 +164,11 @@ class ChargeViewSet(LedgerViewSet):
         Column("display_amount", label="Amount"),
         Column("status", label="Status", accessor="get_status_display"),
         Column("method", label="Paid with", accessor="get_method_display"),
+        Column("dispute_status", label="Dispute"),
         DateColumn("created_at", label="Created"),
         DateColumn("paid_at", label="Paid"),
     ]
-    list_filter = ["status", "method", "currency", "created_at", "paid_at"]
+    list_filter = ["status", "dispute_status", "method", "currency", "created_at", "paid_at"]
     search_fields = [
         "description",
         "user__username",
@@ -186,6 +187,8 @@ class ChargeViewSet(LedgerViewSet):
         "currency",
         "amount_refunded",
         "status",
+        "dispute_status",
+        "auto_refund_reason",
         "method",
         "failure_message",
         "card_brand",
@@ -280,17 +283,20 @@ class WebhookEventViewSet(LedgerViewSet):
         DateColumn("received_at", label="Received"),
         DateColumn("processed_at", label="Processed"),
     ]
-    list_filter = ["type", "received_at", "processed_at"]
-    search_fields = ["stripe_event_id", "type", "error"]
+    list_filter = ["type", "livemode", "received_at", "processed_at", "rejected_at"]
+    search_fields = ["stripe_event_id", "type", "error", "rejection"]
     inspect_view_class = WebhookEventInspectView
     inspect_view_fields = [
         "stripe_event_id",
         "type",
         "livemode",
         "received_at",
+        "started_at",
         "processed_at",
         "attempts",
         "error",
+        "rejected_at",
+        "rejection",
         "payload",
     ]
     registered_actions = ("view", "replay")

@@ -5,7 +5,7 @@ from django.db.models.signals import pre_save
 from django.dispatch import receiver
 from wagtail.models import Page
 
-from billing.signals import charge_disputed, charge_refunded, charge_succeeded
+from billing.signals import charge_dispute_won, charge_disputed, charge_refunded, charge_succeeded
 from jobs.models import JobPage
 from jobs.services import PAID_FIELDS, job_apply_paid_status, job_paid_status, job_refresh_paid_status
 
@@ -39,6 +39,7 @@ def recompute_paid_status_through_generic_page(sender, instance: Page, raw=False
 @receiver(charge_succeeded, sender=JobPage, dispatch_uid="jobs.listing_paid")
 @receiver(charge_refunded, sender=JobPage, dispatch_uid="jobs.listing_refunded")
 @receiver(charge_disputed, sender=JobPage, dispatch_uid="jobs.listing_disputed")
+@receiver(charge_dispute_won, sender=JobPage, dispatch_uid="jobs.listing_dispute_won")
 def refresh_paid_status_on_payment_news(sender, charge, payable, **kwargs):
-    """A payment, refund or dispute changes the listing's paid week now, not at its next save."""
+    """A payment, refund, dispute or won dispute changes the listing's paid week now, not at its next save."""
     job_refresh_paid_status(page=payable)

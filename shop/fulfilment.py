@@ -122,6 +122,16 @@ def order_record_dispute(*, order_id: int) -> Order:
     return order
 
 
+def order_record_dispute_won(*, order_id: int) -> Order:
+    """The dispute ended in the shop's favour: a disputed order is paid again (its stock never came back)."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order_id)
+        if order.status == Order.Status.DISPUTED:
+            order.status = Order.Status.PAID
+            order.save(update_fields=["status", "updated_at"])
+    return order
+
+
 def order_refund(*, order: Order, reason: str, restock: bool | None = None) -> Order:
     """Refund a paid order in full through billing (staff's admin action); its units go back on the shelf when
     `restock` (default: settings.SHOP_RESTOCK_ON_REFUND). OrderActionError, with nothing changed, if it cannot.

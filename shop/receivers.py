@@ -9,8 +9,8 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from billing.models import Charge
-from billing.signals import charge_canceled, charge_disputed, charge_refunded, charge_succeeded
-from shop.fulfilment import order_fulfil, order_record_dispute, order_record_refund
+from billing.signals import charge_canceled, charge_dispute_won, charge_disputed, charge_refunded, charge_succeeded
+from shop.fulfilment import order_fulfil, order_record_dispute, order_record_dispute_won, order_record_refund
 from shop.holds import order_release
 from shop.models import Order
 from shop.services import cart_merge
@@ -49,3 +49,8 @@ def record_order_refund(sender, charge, payable, **kwargs):
 @receiver(charge_disputed, sender=Order, dispatch_uid="shop_order_disputed")
 def record_order_dispute(sender, charge, payable, **kwargs):
     order_record_dispute(order_id=payable.pk)
+
+
+@receiver(charge_dispute_won, sender=Order, dispatch_uid="shop_order_dispute_won")
+def restore_order_after_dispute_won(sender, charge, payable, **kwargs):
+    order_record_dispute_won(order_id=payable.pk)

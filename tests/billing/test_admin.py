@@ -154,3 +154,42 @@ def test_admin_menu_offers_billing(admin_client):
     assert response.status_code == 200
     assert "/admin/billing_charge/" in response.text
     assert "/admin/billing_webhookevent/" in response.text
+
+
+@pytest.mark.parametrize("typed", ["1e30", "9e99", "-1e30"])
+def test_absurd_refund_amounts_get_a_form_error_not_a_500(admin_client, paid_charge, typed):
+    response = admin_client.post(f"/admin/billing_charge/refund/{paid_charge.pk}/", {"amount": typed})
+
+    assert response.status_code == 200
+    assert "too large an amount" in response.text or "is not an amount" in response.text
+    paid_charge.refresh_from_db()
+    assert paid_charge.amount_refunded == 0
+
+
+def test_charge_detail_and_listing_show_the_dispute_state(admin_client, paid_charge):
+    Charge.objects.filter(pk=paid_charge.pk).update(status=Charge.Status.DISPUTED, dispute_status="under_review")
+
+    detail = admin_client.get(f"/admin/billing_charge/inspect/{paid_charge.pk}/")
+    listing = admin_client.get("/admin/billing_charge/?dispute_status=under_review")
+
+    assert re.search(r"<dt>Dispute status</dt>\s*<dd>\s*under_review\s*</dd>", detail.text)
+    assert "Consulting" in listing.text
+
+
+def test_rejected_webhook_events_are_listed_with_their_reason(admin_client):
+    from django.utils import timezone
+
+    event = make_event("checkout.session.completed", {})
+    row = WebhookEvent.objects.create(
+        stripe_event_id=event["id"],
+        type=event["type"],
+        payload=event,
+        rejected_at=timezone.now(),
+        rejection="Session is for 1 usd, but the charge is 2500 usd.",
+    )
+
+    listing = admin_client.get("/admin/billing_webhookevent/")
+    detail = admin_client.get(f"/admin/billing_webhookevent/inspect/{row.pk}/")
+
+    assert "rejected" in listing.text
+    assert "Session is for 1 usd" in detail.text

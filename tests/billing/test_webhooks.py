@@ -565,3 +565,58 @@ def test_stuck_events_are_processed_by_the_reconciliation_schedule(pending_charg
     invoice.refresh_from_db()
     assert invoice.times_paid == 1
     assert WebhookEvent.objects.get(stripe_event_id=event["id"]).processed_at is not None
+
+
+def _dispute(status, *, dispute_id="dp_1"):
+    return {
+        "id": dispute_id,
+        "object": "dispute",
+        "amount": 2500,
+        "currency": "usd",
+        "charge": "ch_paid",
+        "payment_intent": "pi_paid",
+        "reason": "fraudulent",
+        "status": status,
+    }
+
+
+@pytest.mark.parametrize("event_type", ["charge.dispute.closed", "charge.dispute.funds_reinstated"])
+def test_a_dispute_won_restores_the_charge_once(post_event, pending_charge, invoice, event_type):
+    _paid(pending_charge)
+    assert post_event(make_event("charge.dispute.created", _dispute("needs_response"))).status_code == 200
+    pending_charge.refresh_from_db()
+    assert pending_charge.dispute_status == "needs_response"
+
+    assert post_event(make_event(event_type, _dispute("won"))).status_code == 200
+    assert post_event(make_event(event_type, _dispute("won"))).status_code == 200
+
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.SUCCEEDED
+    assert pending_charge.dispute_status == "won"
+    assert Charge.objects.for_object(invoice).succeeded().get() == pending_charge
+
+
+def test_a_dispute_lost_keeps_the_charge_disputed_and_records_it(post_event, pending_charge, invoice):
+    _paid(pending_charge)
+    post_event(make_event("charge.dispute.created", _dispute("needs_response")))
+
+    assert post_event(make_event("charge.dispute.closed", _dispute("lost"))).status_code == 200
+
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.DISPUTED
+    assert pending_charge.dispute_status == "lost"
+    # A late copy of the opening event does not reopen it.
+    post_event(make_event("charge.dispute.created", _dispute("needs_response")))
+    pending_charge.refresh_from_db()
+    assert pending_charge.dispute_status == "lost"
+
+
+def test_a_dispute_won_on_a_partly_refunded_charge_restores_it_as_partly_refunded(post_event, pending_charge):
+    _paid(pending_charge)
+    Charge.objects.filter(pk=pending_charge.pk).update(amount_refunded=500, status=Charge.Status.PARTIALLY_REFUNDED)
+    post_event(make_event("charge.dispute.created", _dispute("needs_response")))
+
+    post_event(make_event("charge.dispute.closed", _dispute("won")))
+
+    pending_charge.refresh_from_db()
+    assert pending_charge.status == Charge.Status.PARTIALLY_REFUNDED

@@ -130,7 +130,9 @@ def test_a_partial_refund_also_ends_the_week(stripe_sandbox, poster_client, job_
     assert board(poster_client) == []
 
 
-def test_a_dispute_takes_the_listing_off_the_board_at_once(stripe_sandbox, client, poster_client, job_index):
+def test_a_dispute_takes_the_listing_off_the_board_at_once_and_a_won_one_puts_it_back(
+    stripe_sandbox, client, poster_client, job_index
+):
     job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
     stripe_sandbox.deliver_events(poster_client)
     charge.refresh_from_db()
@@ -165,3 +167,19 @@ def test_a_dispute_takes_the_listing_off_the_board_at_once(stripe_sandbox, clien
     assert charge.status == Charge.Status.DISPUTED
     assert job.paid is False
     assert board(client) == []
+
+    event["id"] = f"evt_{uuid.uuid4().hex[:24]}"
+    event["type"] = "charge.dispute.closed"
+    event["data"]["object"]["status"] = "won"
+    body = json.dumps(event).encode()
+    response = client.post(
+        "/billing/webhook/",
+        data=body,
+        content_type="application/json",
+        HTTP_STRIPE_SIGNATURE=stripe_signature_header(body, stripe_sandbox.webhook_secret),
+    )
+
+    assert response.status_code == 200
+    job.refresh_from_db()
+    assert job.paid is True
+    assert board(client) != []

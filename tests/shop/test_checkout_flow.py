@@ -5,7 +5,7 @@ from django.core import mail
 
 from billing import payables, stripe_client
 from billing.models import Charge
-from billing.services.refunds import charge_apply_dispute
+from billing.services.refunds import charge_apply_dispute, charge_apply_dispute_closed
 from billing.signals import charge_canceled
 from shop import fulfilment
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
@@ -285,6 +285,32 @@ def test_a_dispute_on_a_paid_order_marks_it_disputed(
     charge_apply_dispute(
         dispute={"id": "dp_1", "charge": charge.stripe_charge_id, "payment_intent": charge.stripe_payment_intent_id}
     )
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.DISPUTED
+
+    dispute = {"id": "dp_1", "charge": charge.stripe_charge_id, "payment_intent": charge.stripe_payment_intent_id}
+    charge_apply_dispute_closed(dispute={**dispute, "status": "won"})
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+
+
+def test_a_dispute_lost_leaves_the_order_disputed(
+    stripe_sandbox, signed_in, product, django_capture_on_commit_callbacks
+):
+    add(signed_in, product, 1)
+    checkout(signed_in)
+    order = Order.objects.get()
+    charge = pending_charge(order)
+    stripe_sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        stripe_sandbox.deliver_events(signed_in)
+    charge.refresh_from_db()
+    dispute = {"id": "dp_1", "charge": charge.stripe_charge_id, "payment_intent": charge.stripe_payment_intent_id}
+    charge_apply_dispute(dispute={**dispute, "status": "needs_response"})
+
+    charge_apply_dispute_closed(dispute={**dispute, "status": "lost"})
 
     order.refresh_from_db()
     assert order.status == Order.Status.DISPUTED
