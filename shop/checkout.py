@@ -19,8 +19,8 @@ from billing.money import format_amount
 from billing.services.checkout import charge_cancel_checkout, charge_start_checkout
 from billing.stripe_client import PaymentError
 from shop.holds import (
+    buyer_units_held,
     order_hold_stock,
-    order_holds_extend,
     order_release,
     order_release_holds,
     products_live_held,
@@ -137,6 +137,14 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
             "remove the ones in one currency and buy them in a separate order."
         )
 
+    # Holding is free, so without a cap one account could hold every unit on sale, renewing at every checkout.
+    limit = int(settings.SHOP_MAX_HELD_UNITS_PER_BUYER)
+    wanted = sum(line.quantity for line in kept)
+    if wanted + buyer_units_held(user_id=user.pk) > limit:
+        raise CheckoutError(
+            f"You can hold at most {limit} items at a time while paying; this cart has {wanted}. "
+            "Remove some and buy them in a separate order."
+        )
     currency = currencies.pop()
     order = Order.objects.create(
         number=uuid.uuid4().hex,
@@ -197,7 +205,6 @@ def checkout_start(*, user, cart: Cart, base_url: str) -> CheckoutResult:
             f"{error.message} Nothing was charged and your cart is as you left it.",
             status=503 if error.retryable else 502,
         ) from error
-    if start.charge.checkout_expires_at:
-        order_holds_extend(order=order, payable_until=start.charge.checkout_expires_at)
+    # Billing announced the new session and shop.receivers extended the holds to its life.
     result.payment_url = start.url
     return result

@@ -20,7 +20,7 @@ from billing.services.refunds import charge_refund
 from billing.stripe_client import PaymentError
 from shop.emails import order_email_send
 from shop.holds import products_live_held, products_lock
-from shop.models import Cart, Order, ProductPage, StockHold
+from shop.models import Cart, LineItem, Order, ProductPage, StockHold
 
 logger = logging.getLogger(__name__)
 
@@ -38,12 +38,13 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
 
     Runs inside billing's fulfilment transaction. With the products locked, each line must fit in the stock on
     hand minus what other orders hold; this order's own live hold guarantees it, but an expired hold may have
-    lost its units to another buyer. If every line fits: stock goes down, the order is paid and the cart
-    deleted. If not, nothing is sold: the order awaits an automatic refund, made once the transaction commits.
+    lost its units to another buyer. If every line fits: stock goes down, the order is paid and what was
+    ordered leaves the cart. If not, nothing is sold: the order awaits an automatic refund, made once the
+    transaction commits.
     """
     order = Order.objects.get(pk=order_id)
     lines = list(order.lines.all())
-    # The buyer's cart first (it is deleted below), as checkout locks it first: the same order, no deadlock.
+    # The buyer's cart first (what was ordered leaves it below), as checkout locks it first: no deadlock.
     list(Cart.objects.select_for_update().filter(user_id=order.user_id))
     products = products_lock(line.product_id for line in lines if line.product_id)
     order = Order.objects.select_for_update().get(pk=order_id)
@@ -72,9 +73,25 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
     order.status = Order.Status.PAID
     order.closed_at = None
     order.save(update_fields=["status", "paid_at", "closed_at", "updated_at"])
-    Cart.objects.filter(user_id=order.user_id).delete()
+    _cart_remove_ordered(order, lines)
     transaction.on_commit(partial(order_email_send, order_id=order.pk, kind="paid"), robust=True)
     return order
+
+
+def _cart_remove_ordered(order: Order, lines) -> None:
+    """Takes what was ordered out of the buyer's cart (locked above); what they added since checkout stays."""
+    ordered: dict[int, int] = {}
+    for line in lines:
+        if line.product_id:
+            ordered[line.product_id] = ordered.get(line.product_id, 0) + line.quantity
+    for item in LineItem.objects.filter(cart__user_id=order.user_id, product_id__in=list(ordered)):
+        left = item.quantity - ordered[item.product_id]
+        if left > 0:
+            item.quantity = left
+            item.save(update_fields=["quantity", "updated_at"])
+        else:
+            item.delete()
+    Cart.objects.filter(user_id=order.user_id, lines__isnull=True).delete()
 
 
 def _refund_after_commit(order_id: int) -> None:

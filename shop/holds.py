@@ -64,9 +64,25 @@ def order_hold_stock(*, order: Order, quantities: dict[ProductPage, int]) -> Non
 
 
 def order_holds_extend(*, order: Order, payable_until: datetime) -> None:
-    """Holds a pending order's stock exactly as long as its payment session can be paid, plus the margin."""
+    """Holds a pending order's stock exactly as long as its payment session can be paid, plus the margin.
+
+    Billing announces every new session for the order (shop.receivers), so a later "Continue to payment" extends
+    them too. Only live holds: units whose hold ran out may already be another buyer's.
+    """
     margin = timedelta(minutes=int(settings.SHOP_HOLD_MARGIN_MINUTES))
-    StockHold.objects.filter(order=order, order__status=Order.Status.PENDING).update(expires_at=payable_until + margin)
+    StockHold.objects.filter(order=order, order__status=Order.Status.PENDING, expires_at__gt=timezone.now()).update(
+        expires_at=payable_until + margin
+    )
+
+
+def buyer_units_held(*, user_id: int) -> int:
+    """Units the buyer's pending orders hold now, across every product (SHOP_MAX_HELD_UNITS_PER_BUYER caps it)."""
+    total = (
+        StockHold.objects.live()
+        .filter(order__user_id=user_id, order__status=Order.Status.PENDING)
+        .aggregate(total=Sum("quantity"))["total"]
+    )
+    return total or 0
 
 
 def order_release(*, order_id: int, status: str, unless_charge_pending_other_than: int | None = None) -> Order:

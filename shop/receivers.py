@@ -9,9 +9,16 @@ from django.contrib.auth.signals import user_logged_in
 from django.dispatch import receiver
 
 from billing.models import Charge
-from billing.signals import charge_canceled, charge_dispute_won, charge_disputed, charge_refunded, charge_succeeded
+from billing.signals import (
+    charge_canceled,
+    charge_checkout_opened,
+    charge_dispute_won,
+    charge_disputed,
+    charge_refunded,
+    charge_succeeded,
+)
 from shop.fulfilment import order_fulfil, order_record_dispute, order_record_dispute_won, order_record_refund
-from shop.holds import order_release
+from shop.holds import order_holds_extend, order_release
 from shop.models import Order
 from shop.services import cart_merge
 
@@ -54,3 +61,9 @@ def record_order_dispute(sender, charge, payable, **kwargs):
 @receiver(charge_dispute_won, sender=Order, dispatch_uid="shop_order_dispute_won")
 def restore_order_after_dispute_won(sender, charge, payable, **kwargs):
     order_record_dispute_won(order_id=payable.pk)
+
+
+@receiver(charge_checkout_opened, sender=Order, dispatch_uid="shop_order_checkout_opened")
+def hold_stock_for_the_new_session(sender, charge, payable, **kwargs):
+    if charge.checkout_expires_at:
+        order_holds_extend(order=payable, payable_until=charge.checkout_expires_at)

@@ -12,11 +12,12 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils import timezone
 
-from billing import stripe_client
+from billing import payables, stripe_client
 from billing.models import Charge, Customer
 from billing.services.charges import IDEMPOTENCY_WINDOW, charge_create, charge_metadata, payable_terms
 from billing.services.customers import customer_get_or_create, customer_is_missing, customer_replace_missing
 from billing.services.settlement import charge_mark_canceled, charge_settle_checkout_session
+from billing.signals import charge_checkout_opened
 from billing.stripe_client import PaymentError
 
 # An open Checkout Session closer than this to expiring is not handed out again.
@@ -149,6 +150,9 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
         updated_at=timezone.now(),
     )
     charge.refresh_from_db()
+    # Whichever path opened it (the shop's checkout, a "Continue to payment" later), the payable hears of every
+    # new session, so what it holds lasts as long as the session can be paid.
+    payables.announce(charge_checkout_opened, charge=charge)
     return CheckoutStart(charge=charge, url=charge.checkout_url)
 
 

@@ -283,3 +283,34 @@ def test_an_unpaid_order_can_be_retried_from_the_cart_with_the_same_hold(signed_
     assert again.status_code == 303
     assert again["Location"] == first["Location"]
     assert StockHold.objects.count() == 1
+
+
+def test_units_held_by_one_buyer_are_capped_by_a_setting_and_a_refusal_changes_nothing(
+    signed_in, user, make_product, settings
+):
+    settings.SHOP_MAX_HELD_UNITS_PER_BUYER = 5
+    mug = make_product(title="Mug", sku="MUG-9", stock_on_hand=50)
+    lamp = make_product(title="Lamp", sku="LAMP-9", stock_on_hand=50)
+    add(signed_in, mug, 3)
+    add(signed_in, lamp, 3)
+
+    response = signed_in.post("/cart/checkout/")
+
+    assert response.status_code == 400
+    assert "You can hold at most 5 items at a time" in response.text
+    assert Order.objects.count() == 0
+    assert StockHold.objects.count() == 0
+    assert sorted(LineItem.objects.values_list("quantity", flat=True)) == [3, 3]
+
+
+def test_a_new_checkout_closes_the_buyers_earlier_one_and_releases_its_holds(user, make_product):
+    mug = make_product(title="Mug", sku="MUG-8", stock_on_hand=50)
+    earlier = make_order(user, mug, quantity=4)
+    cart = CartFactory(user=user)
+    LineItemFactory(cart=cart, product=mug, quantity=2)
+
+    result = checkout.order_create_from_cart(user=user, cart=cart)
+
+    earlier.refresh_from_db()
+    assert earlier.status == Order.Status.CANCELED
+    assert list(StockHold.objects.values_list("order_id", "quantity")) == [(result.order.pk, 2)]

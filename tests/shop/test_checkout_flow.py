@@ -328,3 +328,55 @@ def test_a_declined_card_keeps_the_order_and_its_hold_for_another_try(stripe_san
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
     assert StockHold.objects.filter(order=order).exists()
+
+
+def test_fulfilment_removes_only_what_was_ordered_from_the_cart(
+    stripe_sandbox, signed_in, user, product, make_product, django_capture_on_commit_callbacks
+):
+    lamp = make_product(title="Desk lamp", sku="LAMP-1", price_amount=4500, stock_on_hand=3)
+    add(signed_in, product, 2)
+    checkout(signed_in)
+    order = Order.objects.get()
+    # While the buyer pays in another tab, they put more in the cart.
+    add(signed_in, product, 1)
+    add(signed_in, lamp, 1)
+
+    stripe_sandbox.pay_checkout_session(pending_charge(order).stripe_checkout_session_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        stripe_sandbox.deliver_events(signed_in)
+
+    order.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    left = {line.product_id: line.quantity for line in LineItem.objects.filter(cart__user=user)}
+    assert left == {product.pk: 1, lamp.pk: 1}
+
+
+def test_continuing_to_pay_with_a_new_session_holds_the_stock_for_that_sessions_life(
+    stripe_sandbox, signed_in, product
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from billing.tokens import payment_url
+    from shop.holds import stock_holds_release_expired
+
+    add(signed_in, product, 1)
+    checkout(signed_in)
+    order = Order.objects.get()
+    first = pending_charge(order)
+    # Later: the first session is nearly over (too near to be handed out again), and so are its holds.
+    soon = timezone.now() + timedelta(minutes=2)
+    Charge.objects.filter(pk=first.pk).update(checkout_expires_at=soon)
+    StockHold.objects.filter(order=order).update(expires_at=soon)
+
+    response = signed_in.post(payment_url(order), {"action": "checkout"})
+
+    assert response.status_code == 303
+    second = pending_charge(order)
+    assert second.pk != first.pk
+    hold = StockHold.objects.get(order=order)
+    assert hold.expires_at >= second.checkout_expires_at
+    assert stock_holds_release_expired(now=soon + timedelta(minutes=1)) == 0
+    order.refresh_from_db()
+    assert order.status == Order.Status.PENDING

@@ -275,6 +275,8 @@ SHOP_LOW_STOCK_THRESHOLD = 5
 SHOP_HOLD_MARGIN_MINUTES = 5
 # Whether a staff refund of a paid order puts its units back on the shelf (False: returns are checked first).
 SHOP_RESTOCK_ON_REFUND = True
+# The most units one buyer's open checkouts may hold at once, across all products (a checkout holds stock unpaid).
+SHOP_MAX_HELD_UNITS_PER_BUYER = 50
 SHOP_ORDERS_PAGE_SIZE = 20
 
 # --- Billing ------------------------------------------------------------------------------------
