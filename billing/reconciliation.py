@@ -16,7 +16,7 @@ from billing import stripe_client
 from billing.models import Charge
 from billing.services.charges import PaymentMismatch
 from billing.services.housekeeping import charges_close_abandoned
-from billing.services.settlement import charge_settle_checkout_session
+from billing.services.settlement import charge_settle_checkout_session, charges_refund_unusable
 from billing.webhooks import webhook_events_retry_stuck
 
 logger = logging.getLogger(__name__)
@@ -60,11 +60,12 @@ def checkout_sessions_reconcile(*, lookback: timedelta | None = None, now: datet
 
 
 def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
-    """The hourly task: webhook events stuck mid-way handled again, missed completed sessions fulfilled, then
-    abandoned charges settled. Counts of each."""
+    """The hourly task: webhook events stuck mid-way handled again, missed completed sessions fulfilled,
+    abandoned charges settled, and automatic refunds Stripe could not take retried. Counts of each."""
     stuck = webhook_events_retry_stuck()
     found = checkout_sessions_reconcile(now=now)
     abandoned = charges_close_abandoned(now=now)
+    refunded = charges_refund_unusable()
     return {
         **found,
         "abandoned_fulfilled": abandoned["fulfilled"],
@@ -72,4 +73,5 @@ def payments_reconcile(*, now: datetime | None = None) -> dict[str, int]:
         "abandoned_left": abandoned["left"],
         "stuck_events_retried": stuck["retried"],
         "stuck_events_failed": stuck["failed"],
+        "unusable_refunded": refunded,
     }

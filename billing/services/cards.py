@@ -3,11 +3,20 @@
 import logging
 from dataclasses import dataclass
 
+from django.db import transaction
 from django.utils import timezone
 
 from billing import stripe_client
 from billing.models import Charge, Customer
-from billing.services.charges import IDEMPOTENCY_WINDOW, charge_create, charge_metadata, payable_terms
+from billing.services.charges import (
+    IDEMPOTENCY_WINDOW,
+    PAYMENT_UNDER_WAY_MESSAGE,
+    charge_create,
+    charge_metadata,
+    payable_lock,
+    payable_terms,
+    payment_under_way,
+)
 from billing.services.checkout import checkouts_close_others
 from billing.services.settlement import charge_fulfil, charge_mark_failed, details_from_intent
 from billing.stripe_client import PaymentError
@@ -83,6 +92,42 @@ def card_remove(*, user, payment_method_id: str) -> SavedCard:
     return card
 
 
+def _saved_card_charge(*, user, payable, amount, currency, description, card: SavedCard) -> Charge:
+    """The pending charge for this saved-card payment: an earlier attempt that never reached Stripe, or a new one.
+    PaymentError when another payment for the payable is under way. The caller holds the payable's lock."""
+    charge = (
+        Charge.objects.for_object(payable)
+        .filter(
+            user=user,
+            method=Charge.Method.SAVED_CARD,
+            status=Charge.Status.PENDING,
+            amount=amount,
+            currency=currency,
+            stripe_payment_method_id=card.id,
+            stripe_payment_intent_id__isnull=True,
+            created_at__gt=timezone.now() - IDEMPOTENCY_WINDOW,
+        )
+        .first()
+    )
+    if payment_under_way(payable=payable, excluding=charge) is not None:
+        raise PaymentError(PAYMENT_UNDER_WAY_MESSAGE, code="payment_under_way")
+    if charge is None:
+        charge = charge_create(
+            user=user,
+            payable=payable,
+            amount=amount,
+            currency=currency,
+            description=description,
+            method=Charge.Method.SAVED_CARD,
+            success_url="",
+            cancel_url="",
+            stripe_payment_method_id=card.id,
+            card_brand=card.brand[:32],
+            card_last4=card.last4[:4],
+        )
+    return charge
+
+
 def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Charge:
     """Pays `payable` at once with a card saved on the user's Stripe customer (off-session, confirmed).
 
@@ -99,34 +144,11 @@ def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Char
     if card.is_expired:
         raise PaymentError(stripe_client.CARD_MESSAGES["expired_card"], code="expired_card")
 
-    now = timezone.now()
-    charge = (
-        Charge.objects.for_object(payable)
-        .filter(
-            user=user,
-            method=Charge.Method.SAVED_CARD,
-            status=Charge.Status.PENDING,
-            amount=amount,
-            currency=currency,
-            stripe_payment_method_id=payment_method_id,
-            stripe_payment_intent_id__isnull=True,
-            created_at__gt=now - IDEMPOTENCY_WINDOW,
-        )
-        .first()
-    )
-    if charge is None:
-        charge = charge_create(
-            user=user,
-            payable=payable,
-            amount=amount,
-            currency=currency,
-            description=description,
-            method=Charge.Method.SAVED_CARD,
-            success_url="",
-            cancel_url="",
-            stripe_payment_method_id=payment_method_id,
-            card_brand=card.brand[:32],
-            card_last4=card.last4[:4],
+    with transaction.atomic():
+        # One at a time per payable: of two "Pay" clicks, the second sees the first's charge and is refused.
+        payable_lock(payable)
+        charge = _saved_card_charge(
+            user=user, payable=payable, amount=amount, currency=currency, description=description, card=card
         )
     checkouts_close_others(user=user, payable=payable, keep=charge)
     params = {

@@ -5,6 +5,9 @@ import logging
 import uuid
 from datetime import timedelta
 
+from django.db.models import Q
+from django.utils import timezone
+
 from billing import payables
 from billing.models import Charge
 from billing.money import MoneyError, normalise_currency, to_stripe_amount
@@ -14,6 +17,8 @@ logger = logging.getLogger(__name__)
 
 # Stripe keeps idempotency keys for 24 hours; a pending charge older than this gets a fresh attempt.
 IDEMPOTENCY_WINDOW = timedelta(hours=23)
+# A saved-card charge with no payment intent yet is in flight to Stripe for at most this long (timeouts, retries).
+IN_FLIGHT = timedelta(minutes=2)
 
 
 class PaymentMismatch(Exception):
@@ -80,6 +85,46 @@ def another_payment_under_way(charge: Charge) -> bool:
     return (
         Charge.objects.filter(
             content_type_id=charge.content_type_id, object_id=charge.object_id, status=Charge.Status.PENDING
+        )
+        .exclude(pk=charge.pk)
+        .exists()
+    )
+
+
+def payment_under_way(*, payable, excluding: Charge | None = None) -> Charge | None:
+    """A saved-card payment for `payable` that Stripe has, or may be just now, taking: its intent exists, or its
+    request is still in flight. A second payment must wait for it (a Checkout Session, by contrast, is closed)."""
+    now = timezone.now()
+    under_way = (
+        Charge.objects.for_object(payable)
+        .pending()
+        .filter(method=Charge.Method.SAVED_CARD, created_at__gt=now - IDEMPOTENCY_WINDOW)
+        .filter(Q(stripe_payment_intent_id__isnull=False) | Q(created_at__gt=now - IN_FLIGHT))
+    )
+    if excluding is not None:
+        under_way = under_way.exclude(pk=excluding.pk)
+    return under_way.first()
+
+
+def payable_lock(payable) -> None:
+    """Locks the payable's own row (inside the caller's transaction) so two payments for it start one at a time."""
+    type(payable)._default_manager.select_for_update(of=("self",)).filter(pk=payable.pk).first()
+
+
+PAYMENT_UNDER_WAY_MESSAGE = (
+    "A payment for this is already under way. Wait a moment and reload the page: it will show when it is paid."
+)
+
+
+def is_duplicate_payment(charge: Charge) -> bool:
+    """Whether another charge paid for the same payable while this one was under way (so it cannot be used)."""
+    return (
+        Charge.objects.filter(
+            content_type_id=charge.content_type_id,
+            object_id=charge.object_id,
+            status__in=(*Charge.PAID_STATUSES, Charge.Status.DISPUTED),
+            paid_at__gte=charge.created_at,
+            auto_refund_reason="",
         )
         .exclude(pk=charge.pk)
         .exists()

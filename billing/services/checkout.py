@@ -14,7 +14,14 @@ from django.utils import timezone
 
 from billing import payables, stripe_client
 from billing.models import Charge, Customer
-from billing.services.charges import IDEMPOTENCY_WINDOW, charge_create, charge_metadata, payable_terms
+from billing.services.charges import (
+    IDEMPOTENCY_WINDOW,
+    PAYMENT_UNDER_WAY_MESSAGE,
+    charge_create,
+    charge_metadata,
+    payable_terms,
+    payment_under_way,
+)
 from billing.services.customers import customer_get_or_create, customer_is_missing, customer_replace_missing
 from billing.services.settlement import charge_mark_canceled, charge_settle_checkout_session
 from billing.signals import charge_checkout_opened
@@ -98,6 +105,8 @@ def charge_start_checkout(
 
 def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_url: str) -> CheckoutStart:
     amount, currency, description = payable_terms(user=user, payable=payable)
+    if payment_under_way(payable=payable) is not None:
+        raise PaymentError(PAYMENT_UNDER_WAY_MESSAGE, code="payment_under_way")
     customer = customer_get_or_create(user=user)
     now = timezone.now()
     open_charges = (

@@ -55,7 +55,8 @@ def charge_apply_refund(*, stripe_charge: dict) -> Charge | None:
             fully = charge.amount_refunded >= charge.amount
             charge.status = Charge.Status.REFUNDED if fully else Charge.Status.PARTIALLY_REFUNDED
         charge.save()
-        payables.announce(charge_refunded, charge=charge, amount=refunded_now)
+        if not charge.auto_refund_reason:  # the payable never heard of a charge billing refunds by itself
+            payables.announce(charge_refunded, charge=charge, amount=refunded_now)
     logger.info("Charge %s refunded %s", charge.reference, format_amount(refunded_now, charge.currency))
     return charge
 

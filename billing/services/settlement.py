@@ -6,13 +6,20 @@ payable's app (billing.payables.announce), whose receivers run in the same trans
 
 import logging
 from dataclasses import dataclass
+from functools import partial
 
 from django.db import transaction
 from django.utils import timezone
 
 from billing import payables, stripe_client
 from billing.models import Charge
-from billing.services.charges import PaymentMismatch, another_payment_under_way, charge_for_stripe_object
+from billing.services import refunds
+from billing.services.charges import (
+    PaymentMismatch,
+    another_payment_under_way,
+    charge_for_stripe_object,
+    is_duplicate_payment,
+)
 from billing.signals import charge_canceled, charge_succeeded
 from billing.stripe_client import PaymentError
 
@@ -38,6 +45,11 @@ def charge_fulfil(*, charge_id: int, details: PaymentDetails) -> tuple[Charge, b
     settled. The `charge_succeeded` receivers run in the same transaction: if one
     raises, nothing is recorded and the caller (a webhook) fails so Stripe tries again.
     Returns (charge, fulfilled_now).
+
+    A charge paid when another charge had already paid for the same payable since this one began (two "Pay"
+    clicks, a Checkout and a saved card at once) is of no use to the payable: it is recorded with an
+    `auto_refund_reason`, the payable never hears of it, and it is refunded once this transaction commits (the
+    reconciliation schedule retries a refund Stripe could not take then).
     """
     with transaction.atomic():
         charge = Charge.objects.select_for_update().get(pk=charge_id)
@@ -48,10 +60,41 @@ def charge_fulfil(*, charge_id: int, details: PaymentDetails) -> tuple[Charge, b
         charge.paid_at = timezone.now()
         charge.failure_message = ""
         _fill_missing_details(charge, details, save=False)
+        duplicate = is_duplicate_payment(charge)
+        if duplicate:
+            charge.auto_refund_reason = "Paid twice: another payment had already paid for this, so it is refunded."
         charge.save()
-        payables.announce(charge_succeeded, charge=charge)
+        if duplicate:
+            transaction.on_commit(partial(charge_refund_unusable, charge_id=charge.pk), robust=True)
+        else:
+            payables.announce(charge_succeeded, charge=charge)
+    if duplicate:
+        logger.warning("Charge %s paid for something already paid; refunding it", charge.reference)
+        return charge, False
     logger.info("Charge %s paid: %s for %s", charge.reference, charge.display_amount, charge.description)
     return charge, True
+
+
+def charge_refund_unusable(*, charge_id: int) -> Charge:
+    """Refunds in full a charge billing set aside as unusable (`auto_refund_reason`); safe to call again."""
+    charge = Charge.objects.get(pk=charge_id)
+    if not charge.auto_refund_reason or charge.status not in Charge.PAID_STATUSES:
+        return charge
+    try:
+        refunds.charge_refund(charge=charge)
+    except PaymentError as error:
+        logger.warning("Automatic refund of charge %s failed for now (%s); it will be retried", charge.reference, error)
+    charge.refresh_from_db()
+    return charge
+
+
+def charges_refund_unusable() -> int:
+    """For the reconciliation schedule: retries the automatic refunds Stripe could not take at the time."""
+    waiting = Charge.objects.filter(status__in=Charge.PAID_STATUSES).exclude(auto_refund_reason="")
+    refunded = 0
+    for charge_id in waiting.values_list("pk", flat=True):
+        refunded += charge_refund_unusable(charge_id=charge_id).status == Charge.Status.REFUNDED
+    return refunded
 
 
 def _fill_missing_details(charge: Charge, details: PaymentDetails, *, save: bool = True) -> None:

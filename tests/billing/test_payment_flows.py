@@ -535,3 +535,73 @@ def test_refund_of_more_than_stripe_has_left_is_refused_with_a_message(sandbox, 
 
     charge.refresh_from_db()
     assert charge.amount_refunded == 0
+
+
+# --- Paying twice for one thing (issue 17, item 1) -----------------------------------------------------------------
+
+
+def test_a_second_pay_while_a_payment_is_under_way_is_refused_with_a_message(sandbox, signed_in, invoice, user):
+    from billing.factories import ChargeFactory
+
+    card_id = saved_card(user)
+    # The first "Pay" has created its payment intent and is on its way to fulfilment.
+    ChargeFactory(
+        payable=invoice,
+        user=user,
+        amount=invoice.amount,
+        method=Charge.Method.SAVED_CARD,
+        stripe_payment_method_id=card_id,
+        stripe_payment_intent_id="pi_first_under_way",
+    )
+
+    saved = signed_in.post(tokens.payment_url(invoice), {"action": "saved_card", "payment_method": card_id})
+    new_card = signed_in.post(tokens.payment_url(invoice), {"action": "checkout"})
+
+    for response in (saved, new_card):
+        assert response.status_code == 200
+        assert "A payment for this is already under way" in response.text
+    assert Charge.objects.count() == 1
+    assert stripe_client.get_client().v1.payment_intents.list().data == []
+
+
+def test_a_payment_that_succeeds_after_another_paid_the_same_thing_is_refunded_automatically(
+    sandbox, signed_in, invoice, user, django_capture_on_commit_callbacks
+):
+    from billing.factories import ChargeFactory
+    from billing.reconciliation import payments_reconcile
+    from billing.services.settlement import charge_settle_payment_intent
+
+    card_id = saved_card(user)
+    # A Checkout payment began before the saved-card one and is paid after it.
+    late = ChargeFactory(payable=invoice, user=user, amount=invoice.amount, method=Charge.Method.CHECKOUT)
+    first = cards.charge_pay_with_saved_card(user=user, payable=invoice, payment_method_id=card_id)
+    assert first.status == Charge.Status.SUCCEEDED
+    intent = stripe_client.get_client().v1.payment_intents.create(
+        params={
+            "amount": invoice.amount,
+            "currency": "usd",
+            "customer": customers.customer_get_or_create(user=user).stripe_customer_id,
+            "payment_method": card_id,
+            "confirm": True,
+            "off_session": True,
+            "metadata": {"charge_reference": str(late.reference)},
+        }
+    )
+
+    with sandbox.unreachable(), django_capture_on_commit_callbacks(execute=True):
+        charge_settle_payment_intent(intent=intent.to_dict() | {"latest_charge": None})
+
+    late.refresh_from_db()
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
+    assert late.auto_refund_reason
+    assert late.status == Charge.Status.SUCCEEDED  # the refund waits for Stripe; the schedule retries it
+
+    payments_reconcile()
+
+    late.refresh_from_db()
+    invoice.refresh_from_db()
+    assert late.status == Charge.Status.REFUNDED
+    assert late.amount_refunded == invoice.amount
+    assert invoice.times_refunded == 0  # the invoice never heard of the duplicate
+    assert Charge.objects.get(pk=first.pk).status == Charge.Status.SUCCEEDED
