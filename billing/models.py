@@ -40,8 +40,9 @@ class ChargeQuerySet(models.QuerySet):
         return self.filter(user=user)
 
     def succeeded(self):
-        """Payments that went through and were not wholly refunded: the money is still ours."""
-        return self.filter(status__in=Charge.PAID_STATUSES)
+        """Payments that went through and were not wholly refunded: the money is still ours, and the payable's.
+        A charge set aside for an automatic refund (it paid for something already paid) does not count."""
+        return self.filter(status__in=Charge.PAID_STATUSES, auto_refund_reason="")
 
     def pending(self):
         return self.filter(status=Charge.Status.PENDING)

@@ -52,7 +52,9 @@ def job_paid_status(*, page: JobPage, now: datetime | None = None) -> PaidStatus
         return PaidStatus(paid=False, paid_until=None, last_paid_at=None)
     last_paid_at = (
         # By model and id rather than for_object(): a save through a plain Page instance (a bulk action) asks too.
+        # succeeded(): a second payment billing is refunding by itself (paid twice at once) buys nothing.
         Charge.objects.for_model(JobPage)
+        .succeeded()
         .filter(object_id=str(page.pk), status=Charge.Status.SUCCEEDED, paid_at__isnull=False)
         .order_by("-paid_at")
         .values_list("paid_at", flat=True)

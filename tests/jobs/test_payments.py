@@ -183,3 +183,35 @@ def test_a_dispute_takes_the_listing_off_the_board_at_once_and_a_won_one_puts_it
     job.refresh_from_db()
     assert job.paid is True
     assert board(client) != []
+
+
+def test_a_listing_paid_twice_at_once_gets_one_week_and_the_second_payment_is_refunded(
+    stripe_sandbox, poster_client, job_index, settings, django_capture_on_commit_callbacks
+):
+    from billing.factories import ChargeFactory
+    from billing.services.settlement import charge_settle_payment_intent
+
+    job, first = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    # A second payment began (another tab) before the first was confirmed.
+    second = ChargeFactory(payable=job, user=first.user, amount=first.amount, method=Charge.Method.SAVED_CARD)
+    stripe_sandbox.deliver_events(poster_client)
+    first.refresh_from_db()
+    intent = {
+        "id": "pi_second",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": second.amount,
+        "currency": second.currency,
+        "metadata": {"charge_reference": str(second.reference)},
+    }
+
+    with stripe_sandbox.unreachable(), django_capture_on_commit_callbacks(execute=True):
+        charge_settle_payment_intent(intent=intent)
+
+    second.refresh_from_db()
+    job.refresh_from_db()
+    assert second.auto_refund_reason
+    assert job.paid_until == first.paid_at + settings.JOBS_PAID_PERIOD
+    job.save_revision().publish()
+    job.refresh_from_db()
+    assert job.paid_until == first.paid_at + settings.JOBS_PAID_PERIOD

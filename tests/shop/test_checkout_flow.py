@@ -380,3 +380,37 @@ def test_continuing_to_pay_with_a_new_session_holds_the_stock_for_that_sessions_
     assert stock_holds_release_expired(now=soon + timedelta(minutes=1)) == 0
     order.refresh_from_db()
     assert order.status == Order.Status.PENDING
+
+
+def test_an_order_paid_twice_at_once_is_sold_once_and_the_second_payment_refunded_automatically(
+    stripe_sandbox, signed_in, product, django_capture_on_commit_callbacks
+):
+    from billing.factories import ChargeFactory
+    from billing.services.settlement import charge_settle_payment_intent
+
+    add(signed_in, product, 2)
+    checkout(signed_in)
+    order = Order.objects.get()
+    first = pending_charge(order)
+    second = ChargeFactory(payable=order, user=order.user, amount=order.total_amount, method=Charge.Method.SAVED_CARD)
+    stripe_sandbox.pay_checkout_session(first.stripe_checkout_session_id)
+    with django_capture_on_commit_callbacks(execute=True):
+        stripe_sandbox.deliver_events(signed_in)
+    intent = {
+        "id": "pi_second",
+        "object": "payment_intent",
+        "status": "succeeded",
+        "amount": second.amount,
+        "currency": second.currency,
+        "metadata": {"charge_reference": str(second.reference)},
+    }
+
+    with stripe_sandbox.unreachable(), django_capture_on_commit_callbacks(execute=True):
+        charge_settle_payment_intent(intent=intent)
+
+    order.refresh_from_db()
+    second.refresh_from_db()
+    assert order.status == Order.Status.PAID
+    assert ProductPage.objects.get(pk=product.pk).stock_on_hand == product.stock_on_hand - 2
+    assert second.auto_refund_reason
+    assert Charge.objects.for_object(order).succeeded().get().pk == first.pk
