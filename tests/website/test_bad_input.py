@@ -3,6 +3,7 @@ strings, missing fields, other users' ids): never a 500, the status the mistake 
 database. Runs on SQLite and PostgreSQL."""
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
@@ -14,6 +15,7 @@ from django.utils import timezone
 from wagtail.models import Page, Revision
 
 from billing import stripe_client, tokens
+from billing.factories import ChargeFactory
 from billing.models import Charge, Customer, WebhookEvent
 from billing.services import customers
 from jobs.factories import JobIndexPageFactory, JobPageFactory
@@ -116,6 +118,15 @@ def world(stripe_sandbox, home_page):
         own_job=JobPageFactory(parent=board, owner=poster, title="Python developer"),
         others_job=JobPageFactory(parent=board, owner=other_poster, title="Go developer"),
         mallory_card=attach_card(mallory),
+        extra={
+            "paid_charge": ChargeFactory(
+                payable=Order.objects.get(number=f"ORD-alice-{Order.Status.PAID}"),
+                user=alice,
+                amount=1800,
+                succeeded=True,
+                stripe_payment_intent_id="pi_bad_input_paid",
+            )
+        },
     )
 
 
@@ -305,6 +316,10 @@ def cases() -> list[Case]:
         "salary-words": job_form(salary_min="lots"),
         "salary-huge": job_form(salary_min=HUGE),
         "salary-negative": job_form(salary_min="-5"),
+        "salary-exponent-9e99": job_form(salary_min="9e99"),
+        "salary-exponent-1e30": job_form(salary_max="1e30"),
+        "salary-exponent-negative": job_form(salary_min="-1e30"),
+        "salary-exponent-tiny": job_form(salary_min="1e-99"),
         "salary-range-upside-down": job_form(salary_min="90000", salary_max="50000"),
         "currency-unknown": job_form(salary_currency="XXX"),
         "employment-type-sql": job_form(employment_type="full_time' OR 1=1--"),
@@ -432,6 +447,17 @@ def cases() -> list[Case]:
             {"HTTP_STRIPE_SIGNATURE": stripe_signature_header(unknown_charge, "whsec_someone_else")},
         ),
     }
+    future = json.dumps(
+        {"id": "evt_future", "object": "event", "type": "price.updated", "data": {"object": {"id": "price_1"}}}
+    ).encode()
+    webhook_bodies["signed-in-the-future"] = (
+        future,
+        {"HTTP_STRIPE_SIGNATURE": stripe_signature_header(future, "whsec_test_sandbox", timestamp=time.time() + 3600)},
+    )
+    long_id = json.dumps({"id": "evt_" + "x" * 300, "object": "event", "type": "price.updated", "data": {}}).encode()
+    webhook_bodies["signed-id-too-long"] = (long_id, signed(long_id))
+    oversized = b'{"id": "evt_big", "type": "price.updated", "padding": "' + b"x" * 3_000_000 + b'"}'
+    webhook_bodies["signed-over-the-upload-limit"] = (oversized, signed(oversized))
     for name, (body, headers) in webhook_bodies.items():
         add(Case(f"webhook-{name}", None, "post", "/billing/webhook/", body, (400,), headers))
     add(Case("webhook-get", None, "get", "/billing/webhook/", None, (405,)))
@@ -490,6 +516,18 @@ def cases() -> list[Case]:
             (302, 403),
         )
     )
+    # --- Staff: the charge refund form in the Wagtail admin --------------------------------------------------------
+    for value in ("1e30", "9e99", "-1e30", "1e-99", "NaN", "Infinity", "abc", "", "0", "-1", HUGE, "25.001", "99"):
+        add(
+            Case(
+                f"admin-charge-refund-amount-{value[:12]!r}",
+                "admin",
+                "post",
+                lambda w: f"/admin/billing_charge/refund/{w.extra['paid_charge'].pk}/",
+                {"amount": value},
+                (200,),
+            )
+        )
     return found
 
 
