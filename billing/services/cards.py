@@ -107,10 +107,14 @@ def _saved_card_charge(*, user, payable, amount, currency, description, card: Sa
             stripe_payment_intent_id__isnull=True,
             created_at__gt=timezone.now() - IDEMPOTENCY_WINDOW,
         )
+        # An attempt that ended without an answer from Stripe; one still in flight is a payment under way.
+        .exclude(failure_message="")
         .first()
     )
     if payment_under_way(payable=payable, excluding=charge) is not None:
         raise PaymentError(PAYMENT_UNDER_WAY_MESSAGE, code="payment_under_way")
+    if charge is not None:
+        Charge.objects.filter(pk=charge.pk).update(failure_message="", updated_at=timezone.now())
     if charge is None:
         charge = charge_create(
             user=user,
@@ -167,6 +171,11 @@ def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Char
     except PaymentError as error:
         if not error.retryable:
             charge_mark_failed(charge_id=charge.pk, message=error.message, payment_intent_id=error.payment_intent_id)
+        else:
+            # No longer in flight: a retry may take this charge (and its idempotency key) up again.
+            Charge.objects.filter(pk=charge.pk, status=Charge.Status.PENDING).update(
+                failure_message=error.message[:500], updated_at=timezone.now()
+            )
         raise
     Charge.objects.filter(pk=charge.pk, stripe_payment_intent_id__isnull=True).update(
         stripe_payment_intent_id=intent["id"], updated_at=timezone.now()

@@ -93,13 +93,14 @@ def another_payment_under_way(charge: Charge) -> bool:
 
 def payment_under_way(*, payable, excluding: Charge | None = None) -> Charge | None:
     """A saved-card payment for `payable` that Stripe has, or may be just now, taking: its intent exists, or its
-    request is still in flight. A second payment must wait for it (a Checkout Session, by contrast, is closed)."""
+    request is still in flight (no answer recorded yet, not even a network failure). A second payment must wait for
+    it (a Checkout Session, by contrast, is closed)."""
     now = timezone.now()
     under_way = (
         Charge.objects.for_object(payable)
         .pending()
         .filter(method=Charge.Method.SAVED_CARD, created_at__gt=now - IDEMPOTENCY_WINDOW)
-        .filter(Q(stripe_payment_intent_id__isnull=False) | Q(created_at__gt=now - IN_FLIGHT))
+        .filter(Q(stripe_payment_intent_id__isnull=False) | Q(created_at__gt=now - IN_FLIGHT, failure_message=""))
     )
     if excluding is not None:
         under_way = under_way.exclude(pk=excluding.pk)

@@ -605,3 +605,35 @@ def test_a_payment_that_succeeds_after_another_paid_the_same_thing_is_refunded_a
     assert late.amount_refunded == invoice.amount
     assert invoice.times_refunded == 0  # the invoice never heard of the duplicate
     assert Charge.objects.get(pk=first.pk).status == Charge.Status.SUCCEEDED
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_saved_card_payments_at_once_with_a_slow_stripe_make_one_charge(sandbox, invoice, user):
+    card_id = saved_card(user)
+    barrier = threading.Barrier(2)
+    statuses = []
+
+    def pay():
+        client = Client()
+        client.force_login(user)
+        try:
+            barrier.wait(timeout=10)
+            response = client.post(tokens.payment_url(invoice), {"action": "saved_card", "payment_method": card_id})
+            statuses.append((response.status_code, "already under way" in response.text))
+        finally:
+            connection.close()
+
+    with sandbox.slow(3):
+        threads = [threading.Thread(target=pay) for _ in range(2)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=60)
+
+    assert sorted(statuses) == [(200, True), (302, False)]
+    assert Charge.objects.count() == 1
+    assert Charge.objects.get().status == Charge.Status.SUCCEEDED
+    assert len(stripe_client.get_client().v1.payment_intents.list().data) == 1
+    invoice.refresh_from_db()
+    assert invoice.times_paid == 1
