@@ -162,3 +162,29 @@ def test_billing_reconcile_command_reports_what_it_did(stripe_sandbox, signed_in
 def test_billing_reconcile_command_says_when_stripe_cannot_be_asked(stripe_sandbox, invoice):
     with stripe_sandbox.unreachable(), pytest.raises(CommandError, match="Stripe could not be asked"):
         call_command("billing_reconcile", stdout=StringIO())
+
+
+def test_a_session_whose_amount_disagrees_with_its_charge_is_rejected_once_and_left_for_staff(
+    stripe_sandbox, signed_in, invoice, mailoutbox, settings
+):
+    from billing.models import WebhookEvent
+
+    settings.ADMINS = [("Staff", "staff@example.com")]
+    charge = start_checkout(signed_in, invoice)
+    stripe_sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    Charge.objects.filter(pk=charge.pk).update(amount=charge.amount + 1)  # the ledger and Stripe now disagree
+
+    responses = stripe_sandbox.deliver_events(signed_in)
+    counts = tasks.reconcile_payments()
+
+    assert {response.status_code for response in responses} == {200}
+    assert WebhookEvent.objects.get(type="checkout.session.completed").state == "rejected"
+    rejected = WebhookEvent.objects.exclude(rejected_at=None)  # the payment intent's event disagrees too
+    assert sorted(mail.subject for mail in mailoutbox) == sorted(
+        f"[Django] Stripe event {event.stripe_event_id} rejected" for event in rejected
+    )
+    assert counts["mismatched"] == 1
+    charge.refresh_from_db()
+    invoice.refresh_from_db()
+    assert charge.status == Charge.Status.PENDING
+    assert invoice.times_paid == 0
