@@ -16,8 +16,8 @@ Or start a payment yourself (both raise billing.stripe_client.PaymentError with 
     charge = charge_pay_with_saved_card(user=user, payable=order, payment_method_id="pm_...")
 
 Hear about payments only through the signals in billing.signals (charge_succeeded, charge_refunded,
-charge_disputed, charge_dispute_won, charge_canceled, charge_checkout_opened), sent with the payable's model as sender; connect receivers in your
-app's receivers.py from its AppConfig.ready().
+charge_disputed, charge_dispute_won, charge_canceled, charge_checkout_opened), sent with the payable's
+model as sender; connect receivers in your app's receivers.py from its AppConfig.ready().
 
 Ask the ledger:
     from billing.models import Charge
