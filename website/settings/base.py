@@ -297,6 +297,10 @@ JOBS_PAID_PERIOD = timedelta(days=7)
 JOBS_ANY_SIGNED_IN_USER_MAY_POST = False
 JOBS_PAGE_SIZE = 20
 
+# --- Demo ---------------------------------------------------------------------------------------
+# `manage.py seed_demo` creates sign-ins with published passwords; production turns it off.
+SEED_DEMO_ALLOWED = True
+
 # --- Housekeeping -------------------------------------------------------------------------------
 # A cart with no activity for this long is stale; the daily purge deletes it (unless its checkout is under way).
 SHOP_CART_STALE_AFTER = timedelta(weeks=1)

@@ -69,6 +69,9 @@ stripe_keys_check(
 )
 stripe_api_base_check(STRIPE_API_BASE)
 
+# The demo's sign-ins have published passwords (admin / admin-demo-pass).
+SEED_DEMO_ALLOWED = False
+
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
 SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60 * 60 * 24 * 365)
