@@ -68,7 +68,7 @@ def test_seed_demo_refuses_under_the_production_settings(tmp_path):
         }
     )
 
-    result = subprocess.run(  # noqa: S603 - our own interpreter and manage.py
+    result = subprocess.run(
         [sys.executable, "manage.py", "seed_demo"],
         cwd=Path(__file__).resolve().parents[2],
         env=env,
