@@ -51,6 +51,8 @@ async def control_webhook_endpoints(request: web.Request) -> web.Response:
         if not url.startswith(("http://", "https://")):
             raise StripeError(400, "url must be an http(s) URL.", param="url")
         events = params.get("events") or None
+        if events is not None and (not isinstance(events, list) or not all(isinstance(e, str) for e in events)):
+            raise StripeError(400, "events must be a list of event types.", param="events")
         endpoint = WebhookEndpoint(url, str(params.get("secret") or sandbox.webhook_secret), events)
         if str(params.get("replace", "true")).lower() in {"1", "true"}:
             sandbox.endpoints = [endpoint]

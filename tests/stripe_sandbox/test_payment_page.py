@@ -208,7 +208,7 @@ def test_pay_shortcut_over_plain_http(stripe_sandbox, make_session):
     session = make_session()
 
     response = requests.post(
-        f"{stripe_sandbox.api_base}/_sandbox/checkout/{session.id}/pay", data={"card_number": DECLINED}, timeout=10
+        f"{stripe_sandbox.api_base}/_sandbox/checkout/{session.id}/pay", json={"card_number": DECLINED}, timeout=10
     )
 
     assert response.status_code == 402
