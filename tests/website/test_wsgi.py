@@ -50,7 +50,17 @@ def test_gunicorn_serves_the_production_settings_named_in_env_file(project_with_
     # Nothing in the process environment chooses the settings: only the `.env` may.
     env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "STRIPE_", "DATABASE_"))}
     server = subprocess.Popen(  # noqa: S603 - our own interpreter running gunicorn
-        [sys.executable, "-m", "gunicorn", "website.wsgi", "--bind", f"127.0.0.1:{port}", "--workers", "1"],
+        [
+            sys.executable,
+            "-m",
+            "gunicorn",
+            "website.wsgi",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "1",
+            "--no-control-socket",
+        ],
         cwd=project_with_production_env_file,
         env=env,
         stdout=log,
@@ -61,7 +71,8 @@ def test_gunicorn_serves_the_production_settings_named_in_env_file(project_with_
         deadline = time.monotonic() + 60
         while True:
             try:
-                plain = requests.get(url, headers={"Host": "shop.example.com"}, allow_redirects=False, timeout=5)
+                # The worker loads Django on its first request: slow on a busy machine.
+                plain = requests.get(url, headers={"Host": "shop.example.com"}, allow_redirects=False, timeout=60)
                 break
             except requests.ConnectionError:
                 if server.poll() is not None or time.monotonic() > deadline:
@@ -69,7 +80,7 @@ def test_gunicorn_serves_the_production_settings_named_in_env_file(project_with_
                     pytest.fail(f"gunicorn did not start:\n{log.read()}")
                 time.sleep(0.2)
         secure = requests.get(
-            url, headers={"Host": "shop.example.com", "X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=5
+            url, headers={"Host": "shop.example.com", "X-Forwarded-Proto": "https"}, allow_redirects=False, timeout=60
         )
     finally:
         # SIGINT: gunicorn's quick shutdown (SIGTERM waits out the graceful timeout).
