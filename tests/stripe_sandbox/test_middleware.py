@@ -108,3 +108,19 @@ def test_a_control_refuses_json_that_is_not_an_object(endpoint_set, body):
     response = requests.post(endpoint_set.api_base + "/_sandbox/faults", json=body, timeout=10)
 
     assert response.status_code == 400
+
+
+@pytest.mark.parametrize("delay", ["abc", "Infinity", "NaN", "-1", 1e300, 61, None, [], {"a": 1}, "1e400"])
+def test_a_fault_delay_that_is_not_a_sane_number_of_seconds_is_refused_and_changes_nothing(stripe_sandbox, delay):
+    response = requests.post(stripe_sandbox.api_base + "/_sandbox/faults", json={"delay": delay}, timeout=10)
+
+    assert response.status_code == 400
+    assert "delay" in response.json()["error"]["message"]
+    assert requests.post(stripe_sandbox.api_base + "/_sandbox/faults", json={}, timeout=10).json() == {"delay": 0}
+
+
+@pytest.mark.parametrize("now", ["abc", [], {"a": 1}, "1.5"])
+def test_a_tick_with_a_time_that_is_not_an_integer_is_refused(stripe_sandbox, now):
+    response = requests.post(stripe_sandbox.api_base + "/_sandbox/tick", json={"now": now}, timeout=10)
+
+    assert response.status_code == 400
