@@ -61,8 +61,8 @@ def _section_ensure(section: Section, home: Page) -> str:
         return f"{'exists':>8}  {section.title.lower()} index at {existing.url_path}"
     if home.get_children().filter(slug=section.slug).exists():
         raise SiteSetupError(
-            f"Another page under the home page already has the slug {section.slug!r}; rename it, or add a "
-            f"{section.model._meta.verbose_name} yourself in the Wagtail admin."
+            f"Another page under the home page already has the slug {section.slug!r}; rename it, or add the "
+            f"{section.title.lower()} index page yourself in the Wagtail admin."
         )
     page = section.model(title=section.title, slug=section.slug, intro=section.intro)
     home.add_child(instance=page)
