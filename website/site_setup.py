@@ -58,7 +58,8 @@ def _job_posters_group_ensure() -> str:
 def _section_ensure(section: Section, home: Page) -> str:
     existing = section.model.objects.first()
     if existing is not None:
-        return f"{'exists':>8}  {section.title.lower()} index at {existing.url_path}"
+        where = existing.url if existing.live else f"{existing.url_path} (not live)"
+        return f"{'exists':>8}  {section.title.lower()} index at {where}"
     if home.get_children().filter(slug=section.slug).exists():
         raise SiteSetupError(
             f"Another page under the home page already has the slug {section.slug!r}; rename it, or add the "
