@@ -5,7 +5,11 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install migrate seed lint format bench sandbox clean
+.PHONY: run test install migrate seed setup lint format bench sandbox clean
+
+# Each target names its settings, whatever the shell or `.env` says: the development site and its commands run
+# website.settings.dev, the suite website.settings.test (gunicorn alone defaults to production).
+DEV := DJANGO_SETTINGS_MODULE=website.settings.dev
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,23 +24,27 @@ install: $(STAMP)
 	@mkdir -p var
 
 migrate: install
-	$(PY) manage.py migrate --noinput
+	$(DEV) $(PY) manage.py migrate --noinput
 
-seed: migrate
-	$(PY) manage.py seed_demo
+## make setup: what every site needs after migrating (the shop and job board pages, the "Job posters" group).
+setup: migrate
+	$(DEV) $(PY) manage.py setup_site
+
+seed: setup
+	$(DEV) $(PY) manage.py seed_demo
 
 ## make run: set everything up and serve the site on http://127.0.0.1:8000 (Ctrl-C stops it all).
 run: seed
-	VENV=$(VENV) scripts/run-dev
+	$(DEV) VENV=$(VENV) scripts/run-dev
 
 ## make test: the whole test suite.
 test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest --ds=website.settings.test $(PYTEST_ARGS)
 
 ## make sandbox: the offline Stripe sandbox alone on http://127.0.0.1:$(SANDBOX_PORT) (make run starts it for you).
 SANDBOX_PORT ?= 12111
 sandbox: install
-	$(PY) manage.py stripe_sandbox --port $(SANDBOX_PORT)
+	$(DEV) $(PY) manage.py stripe_sandbox --port $(SANDBOX_PORT)
 
 ## make bench: build a benchmark data set in its own database (var/bench/, and wt_perf_bench on PostgreSQL when it
 ## answers), measure the pages against bare floor views, the cart purge and gunicorn throughput; exit 1 on a miss.

@@ -1,6 +1,8 @@
 """The `/_sandbox/...` controls for tests, scripts and developers: health, reset, events, resend, webhook endpoints,
 paying a session, expiring sessions, faults. Never part of Stripe's API; no API key needed."""
 
+import math
+
 from aiohttp import web
 
 from .api import StripeError, as_int, json_response, request_params
@@ -9,6 +11,8 @@ from .events import find_event
 from .payment_page import pay_session
 from .state import WebhookEndpoint, sandbox_of
 from .webhooks import deliver
+
+MAX_DELAY_SECONDS = 60
 
 
 async def control_pay(request: web.Request) -> web.Response:
@@ -51,6 +55,8 @@ async def control_webhook_endpoints(request: web.Request) -> web.Response:
         if not url.startswith(("http://", "https://")):
             raise StripeError(400, "url must be an http(s) URL.", param="url")
         events = params.get("events") or None
+        if events is not None and (not isinstance(events, list) or not all(isinstance(e, str) for e in events)):
+            raise StripeError(400, "events must be a list of event types.", param="events")
         endpoint = WebhookEndpoint(url, str(params.get("secret") or sandbox.webhook_secret), events)
         if str(params.get("replace", "true")).lower() in {"1", "true"}:
             sandbox.endpoints = [endpoint]
@@ -73,9 +79,13 @@ async def control_faults(request: web.Request) -> web.Response:
     params = await request_params(request)
     if "delay" in params:
         try:
-            sandbox.delay = max(0.0, float(params["delay"]))
+            delay = float(params["delay"])
         except (TypeError, ValueError):
-            raise StripeError(400, "delay must be a number of seconds.", param="delay") from None
+            delay = math.nan
+        # "Infinity" or 1e300 would hang every later API call; a minute is more than any test waits.
+        if not 0 <= delay <= MAX_DELAY_SECONDS:
+            raise StripeError(400, f"delay must be a number of seconds from 0 to {MAX_DELAY_SECONDS}.", param="delay")
+        sandbox.delay = delay
     return json_response({"delay": sandbox.delay})
 
 

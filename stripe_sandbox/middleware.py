@@ -1,5 +1,5 @@
-"""What every request goes through, outermost first: faults, saving state, Stripe's error answers, the API key,
-and `Idempotency-Key`."""
+"""What every request goes through, outermost first: faults, saving state, Stripe's error answers, the guard on the
+controls and the payment page, the API key, and `Idempotency-Key`."""
 
 import asyncio
 from urllib.parse import parse_qsl
@@ -40,6 +40,33 @@ async def errors_middleware(request: web.Request, handler):
         return await handler(request)
     except StripeError as error:
         return error.response()
+
+
+CONTROL_PREFIX = "/_sandbox/"
+PAYMENT_PAGE_PREFIX = "/pay/"
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+@web.middleware
+async def control_guard_middleware(request: web.Request, handler):
+    """Any web page a developer opens could otherwise drive the sandbox with a cross-site form post: re-point its
+    webhook endpoint, reset it, pay sessions. A control that changes anything takes only a JSON body, which an HTML
+    form cannot send and a script on another origin cannot send without a CORS preflight the sandbox never answers;
+    and a request that says it comes from another origin (`Origin`) is refused on the controls and the payment page.
+    """
+    control = request.path.startswith(CONTROL_PREFIX)
+    if not control and not request.path.startswith(PAYMENT_PAGE_PREFIX):
+        return await handler(request)
+    origin = request.headers.get("Origin")
+    if origin is not None and origin != f"{request.scheme}://{request.host}":
+        raise StripeError(403, f"The sandbox refuses requests from another origin ({origin}).")
+    if control and request.method not in SAFE_METHODS and request.content_type != "application/json":
+        raise StripeError(
+            415,
+            "Sandbox controls take a JSON body (Content-Type: application/json), never a form; "
+            "stripe_sandbox.testing.StripeSandbox sends one.",
+        )
+    return await handler(request)
 
 
 @web.middleware
@@ -107,4 +134,11 @@ async def idempotency_middleware(request: web.Request, handler):
         sandbox.idempotent_in_flight.discard(scope)
 
 
-MIDDLEWARES = [faults_middleware, state_middleware, errors_middleware, auth_middleware, idempotency_middleware]
+MIDDLEWARES = [
+    faults_middleware,
+    state_middleware,
+    errors_middleware,
+    control_guard_middleware,
+    auth_middleware,
+    idempotency_middleware,
+]

@@ -3,7 +3,10 @@
 Its HTML is in payment_page_html.py; `POST /_sandbox/checkout/<id>/pay` (control.py) pays the same way.
 """
 
+import base64
+import hashlib
 import time
+from urllib.parse import urlsplit
 
 from aiohttp import web
 
@@ -11,7 +14,7 @@ from .api import CardDeclinedError, StripeError
 from .cards import GENERIC_DECLINE, CardDecline, card_problem, normalise_card_number
 from .checkout_sessions import expire_if_due, get_session, session_view
 from .events import emit, emit_charge_succeeded
-from .payment_page_html import render_closed_page, render_not_found_page, render_payment_page
+from .payment_page_html import STYLE, render_closed_page, render_not_found_page, render_payment_page
 from .shape import PAYMENT_INTENT_EXTRA_FIELDS, fetch_payment_intent, present
 from .state import Sandbox, sandbox_of
 
@@ -172,22 +175,48 @@ def success_redirect(session: dict) -> str:
     return (session.get("success_url") or "").replace("{CHECKOUT_SESSION_ID}", session["id"])
 
 
+# Content-Security-Policy -------------------------------------------------------------------------------------
+# The page's one stylesheet is inline (the sandbox serves no static files), allowed by its hash; it runs no script.
+# After the form is paid the browser is redirected to the site, which Chrome checks against form-action too.
+STYLE_HASH = "'sha256-" + base64.b64encode(hashlib.sha256(STYLE.encode()).digest()).decode() + "'"
+
+
+def page_policy(session: dict | None) -> str:
+    return_origins = []
+    for url in ((session or {}).get("success_url"), (session or {}).get("cancel_url")):
+        parts = urlsplit(url or "")
+        if parts.scheme in ("http", "https") and parts.netloc:
+            return_origins.append(f"{parts.scheme}://{parts.netloc}")
+    form_action = " ".join(["'self'", *dict.fromkeys(return_origins)])
+    return (
+        f"default-src 'none'; style-src {STYLE_HASH}; img-src 'self' data:; form-action {form_action}; "
+        "base-uri 'none'; frame-ancestors 'none'"
+    )
+
+
+def html_response(text: str, *, session: dict | None = None, status: int = 200) -> web.Response:
+    response = web.Response(text=text, status=status, content_type="text/html")
+    response.headers["Content-Security-Policy"] = page_policy(session)
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
 # Route --------------------------------------------------------------------------------------------------
 async def payment_page(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
     session = sandbox.sessions.get(request.match_info["id"])
     if session is None:
-        return web.Response(text=render_not_found_page(), status=404, content_type="text/html")
+        return html_response(render_not_found_page(), status=404)
     expire_if_due(sandbox, session)
     if session["status"] != "open":
         view = {**session, "success_url_resolved": success_redirect(session)}
-        return web.Response(text=render_closed_page(view), content_type="text/html")
+        return html_response(render_closed_page(view), session=session)
     if request.method == "GET":
-        return web.Response(
-            text=render_payment_page(
+        return html_response(
+            render_payment_page(
                 session, sandbox.session_line_items[session["id"]], await saved_cards(sandbox, session)
             ),
-            content_type="text/html",
+            session=session,
         )
     form = await request.post()
     values = {name: str(form.get(name, "")) for name in ("card_number", "card_expiry", "card_cvc", "email")}
@@ -215,5 +244,5 @@ async def payment_page(request: web.Request) -> web.Response:
             error=error.body["error"]["message"],
             values=values,
         )
-        return web.Response(text=page, status=error.status, content_type="text/html")
+        return html_response(page, session=session, status=error.status)
     raise web.HTTPSeeOther(success_redirect(session) or f"/pay/{session['id']}")

@@ -66,7 +66,10 @@ class StripeSandbox:
         return self.server.url
 
     # --- plumbing -------------------------------------------------------------------------------
-    def _control(self, method: str, path: str, **kwargs) -> dict | list:
+    def _control(self, method: str, path: str, body: dict | None = None, **kwargs) -> dict | list:
+        if method not in ("GET", "HEAD"):
+            # The sandbox's controls take JSON only (see middleware.control_guard_middleware).
+            kwargs["json"] = body or {}
         response = self.http.request(method, self.api_base + path, timeout=30, **kwargs)
         body = response.json()
         if response.status_code == 402:
@@ -92,25 +95,26 @@ class StripeSandbox:
         email: str = "",
     ) -> dict:
         """Pay as a buyer on the hosted page would; returns the completed session or raises CardDeclined."""
-        data = {"card_number": card_number, "payment_method": payment_method, "email": email}
-        if save_card:
-            data["save_card"] = "true"
-        return self._control("POST", f"/_sandbox/checkout/{session_id}/pay", data=data)
+        body = {"card_number": card_number, "payment_method": payment_method, "email": email, "save_card": save_card}
+        return self._control("POST", f"/_sandbox/checkout/{session_id}/pay", body)
 
     def expire_session(self, session_id: str) -> dict:
         """Expire an open Checkout Session now, as `POST /v1/checkout/sessions/<id>/expire` does."""
-        return self._control(
-            "POST",
-            f"/v1/checkout/sessions/{session_id}/expire",
+        response = self.http.post(
+            f"{self.api_base}/v1/checkout/sessions/{session_id}/expire",
             headers={"Authorization": f"Bearer {self.secret_key}"},
+            timeout=30,
         )
+        if response.status_code >= 400:
+            raise SandboxRequestError(response.status_code, response.json())
+        return response.json()
 
     def expire_due_sessions(self, now: int | None = None) -> list[str]:
         """Expire every open session whose expires_at has passed (at `now`, default: this process's clock)."""
         import time
 
         at = int(time.time()) if now is None else int(now)
-        return self._control("POST", "/_sandbox/tick", data={"now": at})["expired"]
+        return self._control("POST", "/_sandbox/tick", {"now": at})["expired"]
 
     # --- events and webhooks --------------------------------------------------------------------
     def events(self, type: str | None = None) -> list[SandboxEvent]:
@@ -154,10 +158,10 @@ class StripeSandbox:
 
     def set_webhook_endpoint(self, url: str, events=None):
         """Send every later event to `url` over real HTTP, in the background, signed with the webhook secret."""
-        data = {"url": url, "secret": self.webhook_secret}
+        body = {"url": url, "secret": self.webhook_secret}
         if events:
-            data["events[]"] = list(events)
-        return self._control("POST", "/_sandbox/webhook_endpoints", data=data)
+            body["events"] = list(events)
+        return self._control("POST", "/_sandbox/webhook_endpoints", body)
 
     def clear_webhook_endpoints(self):
         return self._control("DELETE", "/_sandbox/webhook_endpoints")
@@ -175,8 +179,8 @@ class StripeSandbox:
     @contextlib.contextmanager
     def slow(self, seconds: float):
         """Inside the block every API answer (and the hosted page) comes `seconds` late."""
-        self._control("POST", "/_sandbox/faults", data={"delay": seconds})
+        self._control("POST", "/_sandbox/faults", {"delay": seconds})
         try:
             yield self
         finally:
-            self._control("POST", "/_sandbox/faults", data={"delay": 0})
+            self._control("POST", "/_sandbox/faults", {"delay": 0})

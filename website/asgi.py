@@ -1,7 +1,9 @@
-import os
+"""The ASGI entry point: production settings unless the environment or `.env` says otherwise."""
 
 from django.core.asgi import get_asgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "website.settings.dev")
+from website.settings_module import settings_module_choose
+
+settings_module_choose(default="website.settings.production")
 
 application = get_asgi_application()

@@ -20,7 +20,7 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 # The modules whose functions only these schedules should call; a schedule for one of them not listed below is retired.
-TASK_MODULES = ("shop.tasks.", "jobs.tasks.", "billing.tasks.")
+TASK_MODULES = ("website.tasks.", "shop.tasks.", "jobs.tasks.", "billing.tasks.")
 # One advisory lock key for every process that writes the schedules (any stable 63-bit number).
 ADVISORY_LOCK_KEY = zlib.crc32(b"website.schedules")
 
@@ -39,7 +39,7 @@ class ScheduleSpec:
     @property
     def timing(self) -> str:
         if self.schedule_type == Schedule.MINUTES:
-            return f"every {self.minutes} minutes"
+            return "every minute" if self.minutes == 1 else f"every {self.minutes} minutes"
         if self.schedule_type == Schedule.HOURLY:
             return "hourly"
         if self.schedule_type == Schedule.DAILY:
@@ -105,6 +105,14 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         func="billing.tasks.reconcile_payments",
         schedule_type=Schedule.HOURLY,
         description="Fulfils Checkout Sessions paid at Stripe whose webhook never came; settles abandoned charges.",
+    ),
+    ScheduleSpec(
+        name="publish-scheduled-pages",
+        label="Publish and expire scheduled pages",
+        func="website.tasks.publish_scheduled",
+        schedule_type=Schedule.MINUTES,
+        minutes=1,
+        description="Wagtail's publish_scheduled: goes live at each page's go-live time, unpublishes at its expiry.",
     ),
 )
 

@@ -1,7 +1,9 @@
-import os
+"""The WSGI entry point (`gunicorn website.wsgi`): production unless the environment or `.env` names other settings."""
 
 from django.core.wsgi import get_wsgi_application
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "website.settings.dev")
+from website.settings_module import settings_module_choose
+
+settings_module_choose(default="website.settings.production")
 
 application = get_wsgi_application()

@@ -1,7 +1,9 @@
 """Browser tests: Playwright driving Debian's Chromium (never a downloaded browser) against a live server.
 
 Every page a test's browser lands on must pass axe-core with no serious or critical violation: the
-`page` fixture records each navigation and fails the test at teardown if one was not checked.
+`page` fixture records each navigation and fails the test at teardown if one was not checked. No page may
+break its Content-Security-Policy either: any violation (a `securitypolicyviolation` event, or the console
+message Chromium prints for one) fails the test at teardown.
 A failing test leaves a screenshot and the page's HTML under test-artifacts/.
 """
 
@@ -117,12 +119,37 @@ class AccessibilityChecker:
         return [url for url in dict.fromkeys(self.visited) if url not in self.checked]
 
 
+# Added to every document before its own scripts run (Playwright's init scripts are not subject to the page's CSP):
+# reports each violation on the console, where the watcher below reads it.
+REPORT_CSP_VIOLATIONS = """document.addEventListener("securitypolicyviolation", (event) => {
+    console.error(`CSP violation: ${event.violatedDirective} blocked ${event.blockedURI || "inline"} `
+        + `(${event.sourceFile || event.documentURI}:${event.lineNumber})`);
+});"""
+CSP_CONSOLE_MARKERS = ("CSP violation:", "Content Security Policy", "Content-Security-Policy")
+
+
+class CSPViolationWatcher:
+    """Collects every CSP violation on any page or frame of a browser context."""
+
+    def __init__(self, context):
+        self.violations: list[str] = []
+        context.add_init_script(REPORT_CSP_VIOLATIONS)
+        context.on("console", self._on_console)
+
+    def _on_console(self, message):
+        if any(marker in message.text for marker in CSP_CONSOLE_MARKERS):
+            self.violations.append(f"{message.location.get('url', '?')}: {message.text}")
+
+
 @pytest.fixture
 def page(browser, live_server, request):
+    # Never bypass_csp: the browser must enforce the policy the site sends.
     context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
+    csp = CSPViolationWatcher(context)
     page = context.new_page()
     page.set_default_timeout(15_000)
     page.a11y = AccessibilityChecker(page)
+    page.csp = csp
     yield page
     failed = getattr(request.node, "report_call", None) is not None and request.node.report_call.failed
     if failed:
@@ -136,4 +163,5 @@ def page(browser, live_server, request):
     unchecked = page.a11y.unchecked()
     context.close()
     if not failed:
+        assert not csp.violations, "Content-Security-Policy violations:\n" + "\n".join(dict.fromkeys(csp.violations))
         assert not unchecked, f"pages visited without an axe check: {unchecked}"

@@ -208,7 +208,7 @@ def test_pay_shortcut_over_plain_http(stripe_sandbox, make_session):
     session = make_session()
 
     response = requests.post(
-        f"{stripe_sandbox.api_base}/_sandbox/checkout/{session.id}/pay", data={"card_number": DECLINED}, timeout=10
+        f"{stripe_sandbox.api_base}/_sandbox/checkout/{session.id}/pay", json={"card_number": DECLINED}, timeout=10
     )
 
     assert response.status_code == 402
@@ -231,3 +231,16 @@ def test_a_saved_card_that_is_declined_can_be_replaced_by_a_new_card(stripe_clie
     completed = stripe_client.checkout.sessions.retrieve(session.id, params={"expand": ["payment_intent"]})
     assert completed.status == "complete"
     assert completed.payment_intent.status == "succeeded"
+
+
+def test_the_page_sends_a_policy_that_allows_its_own_style_and_the_way_back_to_the_site(stripe_sandbox, make_session):
+    session = make_session(success_url="http://127.0.0.1:8123/done/", cancel_url="http://127.0.0.1:8123/cart/")
+
+    response = requests.get(session.url, timeout=10)
+
+    policy = dict(part.strip().split(" ", 1) for part in response.headers["Content-Security-Policy"].split(";"))
+    assert policy["default-src"] == "'none'"
+    assert policy["style-src"].startswith("'sha256-")
+    assert policy["form-action"] == "'self' http://127.0.0.1:8123"
+    assert "script-src" not in policy
+    assert "unsafe-inline" not in response.headers["Content-Security-Policy"]

@@ -1,4 +1,7 @@
+import io
+
 import pytest
+from django.core.management import call_command
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 
@@ -12,6 +15,7 @@ def test_home_page_is_the_default_sites_root(site, home_page):
 
 
 def test_home_page_renders_title_intro_and_navigation(client, home_page):
+    call_command("setup_site", stdout=io.StringIO())
     home_page.intro = "Goods and jobs, paid through Stripe."
     home_page.save_revision().publish()
 

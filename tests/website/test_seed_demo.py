@@ -1,9 +1,13 @@
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 
 pytestmark = pytest.mark.django_db
 
@@ -37,3 +41,43 @@ def test_seed_demo_twice_changes_nothing():
 
     assert _counts() == before
     assert dict(User.objects.values_list("username", "password")) == passwords
+
+
+def test_seed_demo_refuses_when_the_settings_forbid_demo_content(settings):
+    settings.SEED_DEMO_ALLOWED = False
+    before = _counts()
+
+    with pytest.raises(CommandError, match="refuses to run under production settings"):
+        call_command("seed_demo", stdout=io.StringIO())
+
+    assert _counts() == before
+
+
+def test_seed_demo_refuses_under_the_production_settings(tmp_path):
+    """The real production settings, in their own process, against a database the command must not touch."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("DJANGO_", "STRIPE_", "DATABASE_"))}
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "website.settings.production",
+            "DJANGO_SECRET_KEY": "s" * 64,
+            "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'production.sqlite3'}",
+            "STRIPE_SECRET_KEY": "sk_live_x",
+            "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
+            "STRIPE_WEBHOOK_SECRET": "whsec_x",
+        }
+    )
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "seed_demo"],
+        cwd=Path(__file__).resolve().parents[2],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert "seed_demo refuses to run under production settings" in result.stderr
+    assert "admin-demo-pass" not in result.stdout

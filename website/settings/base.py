@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 
 PROJECT_DIR = Path(__file__).resolve().parent.parent
 BASE_DIR = PROJECT_DIR.parent
@@ -45,6 +46,7 @@ INSTALLED_APPS = [
     "django_filters",
     "social_django",
     "django_q",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -56,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "website.middleware.ContentSecurityPolicyMiddleware",
+    "website.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "website.middleware.PagesGenerationMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -90,6 +94,40 @@ TEMPLATES = [
         },
     },
 ]
+
+# --- Security headers ---------------------------------------------------------------------------
+# Content-Security-Policy (django-csp). The site runs no inline script or style: every script and stylesheet is a
+# static file, so scripts need no 'unsafe-inline' (a template that must inline one takes {{ request.csp_nonce }}).
+# website.middleware.ContentSecurityPolicyMiddleware adds, per request, where forms may lead (Stripe Checkout, the
+# sandbox, the sign-in providers) and the Wagtail admin's own allowances.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        # The Wagtail admin previews pages in a same-origin iframe; nothing else frames the site.
+        "frame-src": [SELF],
+        "frame-ancestors": [SELF],
+        "form-action": [SELF],
+        "base-uri": [SELF],
+        "object-src": [NONE],
+    },
+}
+# Where a form's redirect may lead beyond the site (Chrome applies form-action to the redirect after a POST).
+STRIPE_CHECKOUT_ORIGIN = "https://checkout.stripe.com"
+SOCIAL_AUTH_FORM_ORIGINS = {
+    "social_core.backends.github.GithubOAuth2": "https://github.com",
+    "social_core.backends.google.GoogleOAuth2": "https://accounts.google.com",
+}
+# Powerful browser features no page of this site uses.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# No avatars fetched from Gravatar in the Wagtail admin: the CSP allows images from this site only.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
 
 # --- Database -----------------------------------------------------------------------------------
 # SQLite under var/ is the embedded default so a fresh laptop needs nothing else; production and CI
@@ -298,6 +336,10 @@ JOBS_PAID_PERIOD = timedelta(days=7)
 # True: every signed-in user may post listings; False: only those with jobs.post_job ("Job posters" group).
 JOBS_ANY_SIGNED_IN_USER_MAY_POST = False
 JOBS_PAGE_SIZE = 20
+
+# --- Demo ---------------------------------------------------------------------------------------
+# `manage.py seed_demo` creates sign-ins with published passwords; production turns it off.
+SEED_DEMO_ALLOWED = True
 
 # --- Housekeeping -------------------------------------------------------------------------------
 # A cart with no activity for this long is stale; the daily purge deletes it (unless its checkout is under way).
