@@ -128,7 +128,8 @@ class JobPagePermissionTester(PagePermissionTester):
     one else's. The site form publishes through these checks, so an editor's lock still stops the poster."""
 
     def _is_posting_owner(self) -> bool:
-        return bool(self.user.is_active and self.page.owner_id == self.user.pk and self.user.has_perm("jobs.post_job"))
+        may_post = settings.JOBS_ANY_SIGNED_IN_USER_MAY_POST or self.user.has_perm("jobs.post_job")
+        return bool(self.user.is_active and self.page.owner_id == self.user.pk and may_post)
 
     def can_edit(self):
         return super().can_edit() or (self._is_posting_owner() and not self.page_locked())

@@ -150,7 +150,7 @@ def job_site_form_refusal(*, page: JobPage) -> str:
     if page.workflow_in_progress:
         return f"“{page.title}” is waiting for an editor's review; you can change it again once it has been reviewed."
     if not page.live and page.first_published_at is not None:
-        return f"“{page.title}” was unpublished by an editor, so it cannot be changed or paid for here. Ask them why."
+        return f"“{page.title}” was unpublished by an editor: it cannot be paid for or changed here. Ask them why."
     return ""
 
 

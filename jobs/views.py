@@ -62,7 +62,8 @@ def job_new(request):
         raise Http404(str(error)) from None
     if not may_post(request.user):
         # The request form, in place of the listing form, for a signed-in user without posting rights.
-        return _rights_request_page(request, form=PostingRightsRequestForm(), status=200)
+        status = 200 if request.method == "GET" else 403
+        return _rights_request_page(request, form=PostingRightsRequestForm(), status=status)
     form = JobPostForm(data=request.POST if request.method == "POST" else None)
     board_settings = JobBoardSettings.current()
     if request.method == "POST" and form.is_valid():

@@ -68,7 +68,7 @@ def test_the_price_is_an_editable_site_setting_defaulting_to_49_dollars(client, 
     client.force_login(admin_user)
     url = reverse("wagtailsettings:edit", args=["jobs", "jobboardsettings", site.pk])
 
-    response = client.post(url, {"price_amount": "5900", "price_currency": "EUR"})
+    response = client.post(url, {"price_amount": "5900", "price_currency": "EUR", "reminder_days_before": "2"})
 
     assert response.status_code == 302
     assert (JobBoardSettings.current().price_amount, JobBoardSettings.current().price_currency) == (5900, "EUR")

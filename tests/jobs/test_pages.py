@@ -123,7 +123,9 @@ def test_json_ld_describes_the_job_posting(client, make_job):
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "JobPosting"
     assert data["title"] == "Staff engineer"
-    assert data["datePosted"] == job.first_published_at.isoformat()
+    # The date the page shows as "Posted".
+    assert data["datePosted"] == timezone.localdate(job.last_paid_at).isoformat()
+    assert f"Posted</dt><dd>{timezone.localtime(job.last_paid_at):%-d %b %Y}" in client.get(job.url).text
     assert data["validThrough"] == job.paid_until.isoformat()
     assert data["hiringOrganization"] == {"@type": "Organization", "name": "Acme"}
     assert data["jobLocation"]["address"]["addressLocality"] == "Lyon, France"
