@@ -63,7 +63,7 @@ def test_with_review_on_a_new_listing_waits_unpublished_and_cannot_be_paid(poste
     assert not job.live and job.workflow_in_progress
     mine = poster_client.get("/jobs/mine/").text
     assert "Awaiting review" in mine and f"/jobs/{job.pk}/pay/" not in mine
-    assert "waiting for an editor's review" in poster_client.get(f"/jobs/{job.pk}/pay/", follow=True).text
+    assert "is waiting for an editor" in poster_client.get(f"/jobs/{job.pk}/pay/", follow=True).text
     assert poster_client.get(payment_url(job)).status_code == 404
     assert poster_client.get(f"/jobs/{job.pk}/edit/", follow=True).redirect_chain[-1][0] == "/jobs/mine/"
 
