@@ -167,6 +167,10 @@ class JobIndexPage(Page):
         return context
 
 
+# The poster's switches on a listing: state of the listing, not of a revision's content.
+POSTER_SWITCHES = ("closed_at", "reminders_enabled", "reminder_sent_for")
+
+
 class JobPageTag(TaggedItemBase):
     content_object = ParentalKey("jobs.JobPage", on_delete=models.CASCADE, related_name="tagged_items")
 
@@ -264,11 +268,10 @@ class JobPage(Page):
         """Publishing or reverting to a revision keeps the poster's switches as they are now: closing a listing or
         turning its reminders off is not undone by an older revision (Wagtail's documented override point)."""
         obj = super().with_content_json(content)
-        obj.closed_at, obj.reminders_enabled, obj.reminder_sent_for = (
-            self.closed_at,
-            self.reminders_enabled,
-            self.reminder_sent_for,
-        )
+        # From the database, not this instance: a revision may hold an instance loaded before the poster's switch.
+        current = JobPage.objects.filter(pk=self.pk).values(*POSTER_SWITCHES).first()
+        for field in POSTER_SWITCHES:
+            setattr(obj, field, current[field] if current else getattr(self, field))
         return obj
 
     def permissions_for_user(self, user):
