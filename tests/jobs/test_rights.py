@@ -1,4 +1,6 @@
-"""Asking for posting rights at /jobs/new/, and an editor deciding in the Wagtail admin (jobs.rights, jobs.admin_views)."""
+"""Asking for posting rights at /jobs/new/, and an editor deciding in the Wagtail admin.
+
+Covers jobs.rights and jobs.admin_views."""
 
 from unittest import mock
 
