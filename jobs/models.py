@@ -158,6 +158,12 @@ class JobIndexPage(Page):
         if self.slug != INDEX_SLUG:
             raise ValidationError({"slug": f"The job board lives at /{INDEX_SLUG}/; keep the slug “{INDEX_SLUG}”."})
 
+    def get_sitemap_urls(self, request=None):
+        url_parts = self.get_url_parts()
+        if url_parts is None:
+            return []
+        return [{"location": f"{site_root_url()}{url_parts[2]}", "lastmod": self.last_published_at}]
+
     def get_context(self, request, *args, **kwargs):
         from jobs.selectors import job_board_listing  # here: jobs.selectors imports this module
 

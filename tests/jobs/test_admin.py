@@ -83,3 +83,15 @@ def test_a_free_week_is_refused_in_the_settings(client, admin_user, site):
 
     assert response.status_code == 200
     assert JobBoardSettings.current().price_amount == 4900
+
+
+def test_paid_until_shows_the_date_and_time_not_a_relative_time(client, editor, make_job):
+    job = make_job(title="Paid listing")
+    charge = record_payment(job)
+    client.force_login(editor)
+
+    text = client.get(reverse("job_listings:index")).content.decode()
+
+    until = timezone.localtime(charge.paid_at + timedelta(days=7))
+    assert f"{until:%-d %b %Y, %H:%M}" in text
+    assert "Just now" not in text

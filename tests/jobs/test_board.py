@@ -203,3 +203,17 @@ def test_the_feed_costs_the_same_queries_for_3_and_30_listings(client, make_job)
     many = _queries_for(client, "/jobs/feed/")
 
     assert few == many
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("python", ["Backend"]), ("Initech", ["Frontend"]), ("lisbon", ["Frontend"]), ("PYTHON", ["Backend"])],
+)
+def test_search_matches_tags_company_and_location(client, make_job, query, expected):
+    backend = make_job(title="Backend", company="Acme", location="Berlin, Germany")
+    backend.tags.add("python")
+    backend.save()
+    record_payment(backend)
+    record_payment(make_job(title="Frontend", company="Initech", location="Lisbon, Portugal"))
+
+    assert board_titles(client, f"?q={query}") == expected
