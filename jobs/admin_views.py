@@ -11,7 +11,7 @@ from django.shortcuts import get_object_or_404, redirect
 from django.urls import path, reverse
 from django.views.generic import FormView
 from wagtail.admin.site_summary import SummaryItem
-from wagtail.admin.ui.tables import Column, DateColumn
+from wagtail.admin.ui.tables import Column, DateColumn, TitleColumn
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 
@@ -87,7 +87,7 @@ class PostingRightsRequestViewSet(ModelViewSet):
     copy_view_enabled = False
     add_to_reference_index = False
     list_display = [
-        Column("user", label="User"),
+        TitleColumn("user", label="User", url_name="jobs_posting_rights:edit"),
         Column("company", label="Company"),
         Column("website", label="Website"),
         Column("about", label="About the role"),

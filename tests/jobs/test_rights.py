@@ -72,6 +72,7 @@ def test_an_editor_approves_in_the_admin_the_user_joins_job_posters_and_is_told(
     client.force_login(editor)
     listing = client.get(reverse("jobs_posting_rights:index"))
     assert listing.status_code == 200 and "Acme" in listing.text
+    assert f'href="{reverse("jobs_posting_rights:edit", args=[request.pk])}"' in listing.text
 
     response = client.post(
         reverse("jobs_posting_rights:edit", args=[request.pk]), {"decision": "approve", "message": "Welcome!"}
