@@ -173,7 +173,7 @@ def _review_is_on(page: JobPage) -> bool:
     return JobBoardSettings.current(page.get_site()).review_new_listings
 
 
-def _send_to_review(*, page: JobPage, revision, user) -> None:
+def _send_to_review(*, page: JobPage, user) -> None:
     """The page's moderation workflow (Wagtail's, configured in the admin) takes the revision from here.
 
     A workflow that asked for changes resumes; otherwise the page's workflow starts. With no workflow set for the
@@ -203,7 +203,7 @@ def job_create(*, poster, data: dict, tags: list[str]) -> JobPage:
     page.tags.set(tags)
     revision = page.save_revision(user=poster, log_action=True)
     if review:
-        _send_to_review(page=page, revision=revision, user=poster)
+        _send_to_review(page=page, user=poster)
     else:
         revision.publish(user=poster)
     page.refresh_from_db()
@@ -241,7 +241,7 @@ def job_update(*, page: JobPage, editor, data: dict, tags: list[str]) -> JobPage
     page.tags.set(tags)
     revision = page.save_revision(user=editor, log_action=True)
     if _review_is_on(page) or not page.live:
-        _send_to_review(page=page, revision=revision, user=editor)
+        _send_to_review(page=page, user=editor)
     else:
         revision.publish(user=editor)
     page.refresh_from_db()
