@@ -103,10 +103,13 @@ def to_decimal(amount: int, currency: str) -> Decimal:
     return value.quantize(Decimal(1).scaleb(-exponent))
 
 
-def format_amount(amount: int, currency: str) -> str:
+def format_amount(amount: int, currency: str, *, whole: bool = False) -> str:
     """A stored amount for people, in the site's locale: "$12.50", "¥1,500", "CHF 1,250.00", "ISK 1,250" (the space
-    is a no-break space, as CLDR asks between a letter symbol and the digits)."""
+    is a no-break space, as CLDR asks between a letter symbol and the digits). `whole=True` drops a zero fraction
+    ("$130,000" for a salary) and keeps any other ("$12.50")."""
     value = to_decimal(amount, currency)
+    if whole and value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
     code = normalise_currency(currency).upper()
     pattern = _currency_pattern(settings.LANGUAGE_CODE, code, -value.as_tuple().exponent)
     return pattern.apply(value, _locale(settings.LANGUAGE_CODE), currency=code, currency_digits=False)

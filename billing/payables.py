@@ -9,6 +9,10 @@ A payable is any model instance that offers these methods (shop orders, job list
     payment_success_url() -> str          where the payer lands after paying (a path on this site)
     payment_cancel_url() -> str           where the payer lands after giving up
 
+and may offer
+
+    payment_outcome() -> str              what the payment buys ("live until 13 Dec, 18:24"), shown before paying
+
 An app registers its models in its AppConfig.ready():
 
     from billing import payables

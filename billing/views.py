@@ -94,6 +94,8 @@ def pay(request, token):
         "token": token,
         "amount": format_amount(payable.payment_amount(), payable.payment_currency()),
         "description": payable.payment_description(),
+        # Optional in the payable protocol: what this payment buys, said before any money moves.
+        "outcome": payable.payment_outcome() if callable(getattr(payable, "payment_outcome", None)) else "",
         "cards": cards,
         "cards_unavailable": cards_unavailable,
         "payment_error": payment_error,

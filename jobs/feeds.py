@@ -1,4 +1,5 @@
-"""The board as RSS at /jobs/feed/: paid listings only, most recently paid first."""
+"""The board as RSS at /jobs/feed/: paid listings only, most recently paid first, with the board's own filters
+(?q=, ?remote=, ?location=, ?employment_type=, ?tag=) and links on the site's real root URL."""
 
 from django.contrib.syndication.views import Feed
 from django.utils import timezone
@@ -6,7 +7,9 @@ from django.utils.feedgenerator import Rss201rev2Feed
 from django.utils.html import escape
 from wagtail.rich_text import expand_db_html
 
-from jobs.models import JobPage
+from jobs.forms import JobBoardFilterForm
+from jobs.models import JobPage, site_root_url
+from jobs.selectors import job_board_queryset
 
 FEED_SIZE = 50
 
@@ -14,15 +17,17 @@ FEED_SIZE = 50
 class JobBoardFeed(Feed):
     feed_type = Rss201rev2Feed
     title = "Jobs"
-    link = "/jobs/"
     description = "Job listings on the board, most recently paid first."
 
     def get_object(self, request, *args, **kwargs):
-        self.request = request
-        return None
+        # The filters, as /jobs/ reads them (an unusable value is dropped, never an error).
+        return JobBoardFilterForm(data=request.GET).values()
 
-    def items(self):
-        return JobPage.objects.on_board(timezone.now())[:FEED_SIZE]
+    def link(self, filters):
+        return f"{site_root_url()}/jobs/"
+
+    def items(self, filters):
+        return job_board_queryset(filters=filters, now=timezone.now())[:FEED_SIZE]
 
     def item_title(self, item: JobPage):
         return f"{item.title} at {item.company}"
@@ -34,7 +39,7 @@ class JobBoardFeed(Feed):
         return f"<p>{escape(facts)}</p>{expand_db_html(item.description)}"
 
     def item_link(self, item: JobPage):
-        return item.get_url(self.request) or "/jobs/"
+        return item.full_url() or f"{site_root_url()}/jobs/"
 
     def item_guid(self, item: JobPage):
         return f"job-{item.pk}"

@@ -183,3 +183,25 @@ class JobBoardFilterForm(forms.Form):
         self.is_valid()
         cleaned = getattr(self, "cleaned_data", {})
         return {name: (cleaned.get(name) or "").strip() if name not in self.errors else "" for name in self.fields}
+
+
+class PostingRightsRequestForm(forms.Form):
+    """A signed-in user asks to post listings; an editor reads it in the admin."""
+
+    company = forms.CharField(max_length=120)
+    website = forms.URLField(label="Company website", max_length=300, assume_scheme="https")
+    about = forms.CharField(
+        label="About the role", max_length=300, help_text="One line about the job you want to post."
+    )
+
+    def clean_company(self):
+        company = " ".join(self.cleaned_data["company"].split())
+        if not company:
+            raise forms.ValidationError("Give your company's name.")
+        return company
+
+    def clean_about(self):
+        about = " ".join(self.cleaned_data["about"].split())
+        if not about:
+            raise forms.ValidationError("Say in one line what you want to post.")
+        return about

@@ -18,7 +18,7 @@ from taggit.models import TaggedItemBase
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page, PageManager, Site
+from wagtail.models import Page, PageManager, PagePermissionTester, Site
 from wagtail.rich_text import expand_db_html
 from wagtail.search import index
 
@@ -26,7 +26,7 @@ from billing.money import CURRENCY_CHOICES, MoneyError, format_amount, to_decima
 from jobs.querysets import JobPageQuerySet
 
 # Paths jobs/urls.py serves under /jobs/; a listing with one of these slugs could never be reached.
-RESERVED_SLUGS = frozenset({"new", "mine", "feed"})
+RESERVED_SLUGS = frozenset({"new", "mine", "feed", "posting-rights"})
 INDEX_SLUG = "jobs"
 
 
@@ -59,6 +59,16 @@ def validate_how_to_apply(value: str) -> None:
     )(value)
 
 
+def site_root_url() -> str:
+    """The site's real root URL, without a trailing slash: WAGTAILADMIN_BASE_URL, else the default Site record.
+    Used wherever an address leaves the site (JSON-LD, RSS, the sitemap, e-mails), whatever host a request used."""
+    base = getattr(settings, "WAGTAILADMIN_BASE_URL", "") or ""
+    if not base:
+        site = Site.objects.filter(is_default_site=True).first()
+        base = site.root_url if site else ""
+    return base.rstrip("/")
+
+
 @register_setting(icon="cog")
 class JobBoardSettings(BaseSiteSetting):
     """What one week on the board costs; read on the server each time a poster pays."""
@@ -69,8 +79,29 @@ class JobBoardSettings(BaseSiteSetting):
         help_text="In the currency's smallest unit: cents for USD (4900 = 49.00), yen for JPY.",
     )
     price_currency = models.CharField("currency", max_length=3, choices=CURRENCY_CHOICES, default="USD")
+    review_new_listings = models.BooleanField(
+        default=False,
+        help_text="New listings, and posters' edits of live ones, go to the moderation workflow; "
+        "a new listing can be paid for once an editor has approved it.",
+    )
+    approve_verified_posters = models.BooleanField(
+        "approve verified posters at once",
+        default=False,
+        help_text="A request for posting rights from an account with a verified e-mail address is approved "
+        "without waiting for an editor.",
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        "reminder days before the week ends",
+        default=2,
+        help_text="Posters get one e-mail this many days before a listing's paid week ends, with a link to renew.",
+    )
 
-    panels = [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")])]
+    panels = [
+        FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]),
+        FieldPanel("review_new_listings"),
+        FieldPanel("approve_verified_posters"),
+        FieldPanel("reminder_days_before"),
+    ]
 
     class Meta:
         verbose_name = "job board settings"
@@ -88,8 +119,23 @@ class JobBoardSettings(BaseSiteSetting):
     def current(cls, site: Site | None = None) -> "JobBoardSettings":
         site = site or Site.objects.filter(is_default_site=True).first()
         if site is None:
-            return cls(price_amount=4900, price_currency="USD")
+            return cls()
         return cls.for_site(site)
+
+
+class JobPagePermissionTester(PagePermissionTester):
+    """Wagtail's page permissions, plus: a poster (jobs.post_job) may edit and publish their own listings, and no
+    one else's. The site form publishes through these checks, so an editor's lock still stops the poster."""
+
+    def _is_posting_owner(self) -> bool:
+        may_post = settings.JOBS_ANY_SIGNED_IN_USER_MAY_POST or self.user.has_perm("jobs.post_job")
+        return bool(self.user.is_active and self.page.owner_id == self.user.pk and may_post)
+
+    def can_edit(self):
+        return super().can_edit() or (self._is_posting_owner() and not self.page_locked())
+
+    def can_publish(self):
+        return super().can_publish() or (self._is_posting_owner() and not self.page_locked())
 
 
 class JobIndexPage(Page):
@@ -112,6 +158,12 @@ class JobIndexPage(Page):
         if self.slug != INDEX_SLUG:
             raise ValidationError({"slug": f"The job board lives at /{INDEX_SLUG}/; keep the slug “{INDEX_SLUG}”."})
 
+    def get_sitemap_urls(self, request=None):
+        url_parts = self.get_url_parts()
+        if url_parts is None:
+            return []
+        return [{"location": f"{site_root_url()}{url_parts[2]}", "lastmod": self.last_published_at}]
+
     def get_context(self, request, *args, **kwargs):
         from jobs.selectors import job_board_listing  # here: jobs.selectors imports this module
 
@@ -119,6 +171,10 @@ class JobIndexPage(Page):
         # Lazy: when the template's cached fragment is fresh the board's queries never run.
         context["listing"] = SimpleLazyObject(lambda: job_board_listing(params=request.GET))
         return context
+
+
+# The poster's switches on a listing: state of the listing, not of a revision's content.
+POSTER_SWITCHES = ("closed_at", "reminders_enabled", "reminder_sent_for")
 
 
 class JobPageTag(TaggedItemBase):
@@ -156,6 +212,13 @@ class JobPage(Page):
     paid_until = models.DateTimeField(null=True, blank=True, db_index=True, editable=False)
     last_paid_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    # The poster's switches: state of the listing rather than of one revision (kept by with_content_json below),
+    # written with update() by jobs.services so that no revision is made for them.
+    closed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    reminders_enabled = models.BooleanField(default=True, editable=False)
+    # The paid_until the last renewal reminder was sent for: one reminder per paid week.
+    reminder_sent_for = models.DateTimeField(null=True, blank=True, editable=False)
+
     objects = PageManager.from_queryset(JobPageQuerySet)()
 
     content_panels = Page.content_panels + [
@@ -179,6 +242,7 @@ class JobPage(Page):
 
     search_fields = Page.search_fields + [
         index.SearchField("company"),
+        index.RelatedFields("tags", [index.SearchField("name")]),
         index.SearchField("location"),
         index.SearchField("description"),
         index.AutocompleteField("company"),
@@ -206,13 +270,29 @@ class JobPage(Page):
 
     # --- Being on the board -----------------------------------------------------------------------
 
+    def with_content_json(self, content):
+        """Publishing or reverting to a revision keeps the poster's switches as they are now: closing a listing or
+        turning its reminders off is not undone by an older revision (Wagtail's documented override point)."""
+        obj = super().with_content_json(content)
+        # From the database, not this instance: a revision may hold an instance loaded before the poster's switch.
+        current = JobPage.objects.filter(pk=self.pk).values(*POSTER_SWITCHES).first()
+        for field in POSTER_SWITCHES:
+            setattr(obj, field, current[field] if current else getattr(self, field))
+        return obj
+
+    def permissions_for_user(self, user):
+        return JobPagePermissionTester(user, self)
+
     def is_on_board(self, now=None) -> bool:
         now = now or timezone.now()
-        return bool(self.live and self.paid_until and self.paid_until > now)
+        return bool(self.live and self.closed_at is None and self.paid_until and self.paid_until > now)
 
     def status(self, now=None) -> str:
-        """ "live", "expired" (a paid week has ended) or "unpaid" (never paid, or refunded), for posters and editors."""
+        """ "closed", "live", "unpublished" (paid, but an editor took it down), "expired" (a paid week has ended)
+        or "unpaid" (never paid, or refunded), for posters and editors."""
         now = now or timezone.now()
+        if self.closed_at is not None:
+            return "closed"
         if self.paid_until is None:
             return "unpaid"
         if self.paid_until > now:
@@ -238,7 +318,7 @@ class JobPage(Page):
     def get_sitemap_urls(self, request=None):
         if not self.is_on_board():
             return []
-        return super().get_sitemap_urls(request)
+        return [{"location": self.full_url(), "lastmod": self.last_published_at or self.latest_revision_created_at}]
 
     # --- Display ------------------------------------------------------------------------------------
 
@@ -246,8 +326,12 @@ class JobPage(Page):
     def salary_display(self) -> str:
         """ "$90,000 to $120,000 a year", "From €40 an hour", or "" when no salary is given."""
         try:
-            low = format_amount(self.salary_min, self.salary_currency) if self.salary_min is not None else ""
-            high = format_amount(self.salary_max, self.salary_currency) if self.salary_max is not None else ""
+            low = (
+                format_amount(self.salary_min, self.salary_currency, whole=True) if self.salary_min is not None else ""
+            )
+            high = (
+                format_amount(self.salary_max, self.salary_currency, whole=True) if self.salary_max is not None else ""
+            )
         except MoneyError:
             return ""
         period = self.get_salary_period_display()
@@ -258,6 +342,19 @@ class JobPage(Page):
         if high:
             return f"Up to {high} {period}"
         return ""
+
+    @property
+    def posted_at(self):
+        """The date the page shows as "Posted" and JSON-LD gives as datePosted: the latest payment (a bump reposts)."""
+        return self.last_paid_at or self.first_published_at
+
+    def full_url(self) -> str:
+        """The listing's address on the site's real root (WAGTAILADMIN_BASE_URL, else the Site record), never the
+        address of whatever host a request or a task happened to use."""
+        url_parts = self.get_url_parts()
+        if url_parts is None:
+            return ""
+        return f"{site_root_url()}{url_parts[2]}"
 
     @property
     def place_display(self) -> str:
@@ -286,11 +383,11 @@ class JobPage(Page):
             "@type": "JobPosting",
             "title": self.title,
             "description": expand_db_html(self.description),
-            "datePosted": (self.first_published_at or self.last_paid_at or timezone.now()).isoformat(),
+            "datePosted": timezone.localdate(self.posted_at or timezone.now()).isoformat(),
             "hiringOrganization": {"@type": "Organization", "name": self.company},
             "employmentType": self.employment_type,
             "directApply": False,
-            "url": self.get_full_url(request) or "",
+            "url": self.full_url(),
         }
         if self.paid_until:
             data["validThrough"] = self.paid_until.isoformat()
@@ -326,8 +423,23 @@ class JobPage(Page):
         return f"Job listing “{self.title}” at {self.company}: {days} days on the board"
 
     def can_be_paid_by(self, user) -> bool:
-        # Paying again while paid is a bump: another week from now, and to the top of the board.
-        return bool(user.is_authenticated and user.pk == self.owner_id and self.live)
+        # Paying again while paid is a bump: one more week after the running one, and to the top of the board.
+        # Not while an editor has it unpublished, locked or in review, nor once closed.
+        return bool(
+            user.is_authenticated
+            and user.pk == self.owner_id
+            and self.live
+            and self.closed_at is None
+            and not self.locked
+            and not self.workflow_in_progress
+        )
+
+    def payment_outcome(self) -> str:
+        """What one more payment buys, said on billing's payment page before any money moves."""
+        from jobs.services import job_paid_until_after_payment  # here: jobs.services imports this module
+
+        until = timezone.localtime(job_paid_until_after_payment(page=self))
+        return f"One more week on the board: live until {until:%-d %b, %H:%M}, and back to the top."
 
     def payment_success_url(self) -> str:
         return reverse("jobs:mine")
@@ -337,3 +449,37 @@ class JobPage(Page):
 
     def description_text(self) -> str:
         return strip_tags(self.description)
+
+
+class PostingRightsRequest(models.Model):
+    """A signed-in user's request to post listings (to join the "Job posters" group); an editor decides it in the
+    admin. At most one request per user is open at a time."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Waiting for an editor"
+        APPROVED = "approved", "Approved"
+        DECLINED = "declined", "Declined"
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="posting_rights_requests")
+    company = models.CharField(max_length=120)
+    website = models.URLField("company website", max_length=300)
+    about = models.CharField("about the role", max_length=300, help_text="One line about the job you want to post.")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN, db_index=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    decided_at = models.DateTimeField(null=True, blank=True, editable=False)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+", editable=False
+    )
+    message = models.TextField(blank=True, help_text="Sent to the user with the decision.")
+
+    class Meta:
+        verbose_name = "posting-rights request"
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"], condition=models.Q(status="open"), name="jobs_one_open_rights_request_per_user"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.user} for {self.company} ({self.get_status_display()})"

@@ -8,12 +8,15 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
+from django.db.models import F, Q
 from django.utils import timezone
+from wagtail.models import Page, WorkflowState
 
 from jobs.forms import JobBoardFilterForm
-from jobs.models import JobPage
+from jobs.models import JobPage, PostingRightsRequest
 
 
 @dataclass
@@ -59,11 +62,19 @@ def job_board_queryset(*, filters: Mapping[str, str], now: datetime):
     if filters.get("tag"):
         jobs = jobs.filter(tagged_items__tag__slug=filters["tag"]).distinct()
     if filters.get("q"):
-        # Wagtail search narrows the set; the board's own ordering and prefetches then apply as usual.
-        matching_ids = [
-            page.pk
-            for page in JobPage.objects.live().filter(paid_until__gt=now).search(filters["q"], order_by_relevance=False)
-        ]
+        # Wagtail search (title, description, company, location and tag names) narrows the set, and a tag, company
+        # or location named outright always matches; the board's own ordering and prefetches then apply as usual.
+        query = filters["q"]
+        candidates = JobPage.objects.live().filter(paid_until__gt=now)
+        matching_ids = {page.pk for page in candidates.search(query, order_by_relevance=False)}
+        matching_ids.update(
+            candidates.filter(
+                Q(tagged_items__tag__name__iexact=query)
+                | Q(tagged_items__tag__slug__iexact=query)
+                | Q(company__icontains=query)
+                | Q(location__icontains=query)
+            ).values_list("pk", flat=True)
+        )
         jobs = jobs.filter(pk__in=matching_ids)
     return jobs
 
@@ -81,6 +92,40 @@ def job_board_listing(*, params: Mapping[str, str], now: datetime | None = None)
     return JobBoardListing(page=paginator.get_page(params.get("page")), form=form, filters=filters, now=now)
 
 
-def jobs_posted_by(*, user):
-    """The poster's listings, newest first, for /jobs/mine/."""
-    return JobPage.objects.owned_by(user).order_by("-first_published_at", "-pk")
+@dataclass
+class PostersListing:
+    """One row of /jobs/mine/: the listing, and where it stands in review ("awaiting review", "changes requested"
+    with the editor's comment, or "" when it is not in a workflow)."""
+
+    job: JobPage
+    review: str = ""
+    review_comment: str = ""
+
+
+def jobs_posted_by(*, user) -> list[PostersListing]:
+    """The poster's listings, newest first, for /jobs/mine/, with their review state (one extra query)."""
+    jobs = list(JobPage.objects.owned_by(user).order_by(F("first_published_at").desc(nulls_first=True), "-pk"))
+    states = {
+        int(state.object_id): state
+        for state in WorkflowState.objects.active()
+        .filter(base_content_type=ContentType.objects.get_for_model(Page), object_id__in=[str(job.pk) for job in jobs])
+        .select_related("current_task_state")
+    }
+    rows = []
+    for job in jobs:
+        state = states.get(job.pk)
+        if state is None:
+            rows.append(PostersListing(job=job))
+        elif state.status == WorkflowState.STATUS_NEEDS_CHANGES:
+            comment = state.current_task_state.comment if state.current_task_state else ""
+            rows.append(PostersListing(job=job, review="changes requested", review_comment=comment))
+        else:
+            rows.append(PostersListing(job=job, review="awaiting review"))
+    return rows
+
+
+def latest_rights_request(*, user) -> PostingRightsRequest | None:
+    """The user's most recent request for posting rights, for the page that offers the request form."""
+    if not user.is_authenticated:
+        return None
+    return PostingRightsRequest.objects.filter(user=user).order_by("-created_at", "-pk").first()

@@ -100,6 +100,13 @@ SCHEDULES: tuple[ScheduleSpec, ...] = (
         description="Brings each job listing's stored paid flag in step with its paid week.",
     ),
     ScheduleSpec(
+        name="remind-job-renewals",
+        label="Remind posters before a paid week ends",
+        func="jobs.tasks.send_renewal_reminders",
+        schedule_type=Schedule.HOURLY,
+        description="E-mails each poster once per paid week, some days before it ends, with a link to renew.",
+    ),
+    ScheduleSpec(
         name="reconcile-payments",
         label="Reconcile payments with Stripe",
         func="billing.tasks.reconcile_payments",

@@ -68,7 +68,7 @@ def test_the_price_is_an_editable_site_setting_defaulting_to_49_dollars(client, 
     client.force_login(admin_user)
     url = reverse("wagtailsettings:edit", args=["jobs", "jobboardsettings", site.pk])
 
-    response = client.post(url, {"price_amount": "5900", "price_currency": "EUR"})
+    response = client.post(url, {"price_amount": "5900", "price_currency": "EUR", "reminder_days_before": "2"})
 
     assert response.status_code == 302
     assert (JobBoardSettings.current().price_amount, JobBoardSettings.current().price_currency) == (5900, "EUR")
@@ -83,3 +83,15 @@ def test_a_free_week_is_refused_in_the_settings(client, admin_user, site):
 
     assert response.status_code == 200
     assert JobBoardSettings.current().price_amount == 4900
+
+
+def test_paid_until_shows_the_date_and_time_not_a_relative_time(client, editor, make_job):
+    job = make_job(title="Paid listing")
+    charge = record_payment(job)
+    client.force_login(editor)
+
+    text = client.get(reverse("job_listings:index")).content.decode()
+
+    until = timezone.localtime(charge.paid_at + timedelta(days=7))
+    assert f"{until:%-d %b %Y, %H:%M}" in text
+    assert "Just now" not in text

@@ -92,14 +92,14 @@ def test_the_paid_period_is_a_setting(settings, client, make_job):
         assert board_titles(client) == []
 
 
-def test_a_newer_payment_counts_from_its_own_time(make_job):
+def test_a_payment_during_a_running_week_adds_a_week_after_it(make_job):
     job = make_job()
     record_payment(job, paid_at=T0)
     record_payment(job, paid_at=T0 + timedelta(days=3))
 
     job.refresh_from_db()
     assert job.last_paid_at == T0 + timedelta(days=3)
-    assert job.paid_until == T0 + timedelta(days=10)
+    assert job.paid_until == T0 + timedelta(days=14)
 
 
 def test_refunding_the_latest_charge_falls_back_to_an_earlier_running_week(make_job):
@@ -203,3 +203,17 @@ def test_the_feed_costs_the_same_queries_for_3_and_30_listings(client, make_job)
     many = _queries_for(client, "/jobs/feed/")
 
     assert few == many
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [("python", ["Backend"]), ("Initech", ["Frontend"]), ("lisbon", ["Frontend"]), ("PYTHON", ["Backend"])],
+)
+def test_search_matches_tags_company_and_location(client, make_job, query, expected):
+    backend = make_job(title="Backend", company="Acme", location="Berlin, Germany")
+    backend.tags.add("python")
+    backend.save()
+    record_payment(backend)
+    record_payment(make_job(title="Frontend", company="Initech", location="Lisbon, Portugal"))
+
+    assert board_titles(client, f"?q={query}") == expected

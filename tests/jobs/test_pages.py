@@ -123,7 +123,9 @@ def test_json_ld_describes_the_job_posting(client, make_job):
     assert data["@context"] == "https://schema.org"
     assert data["@type"] == "JobPosting"
     assert data["title"] == "Staff engineer"
-    assert data["datePosted"] == job.first_published_at.isoformat()
+    # The date the page shows as "Posted".
+    assert data["datePosted"] == timezone.localdate(job.last_paid_at).isoformat()
+    assert f"Posted</dt><dd>{timezone.localtime(job.last_paid_at):%-d %b %Y}" in client.get(job.url).text
     assert data["validThrough"] == job.paid_until.isoformat()
     assert data["hiringOrganization"] == {"@type": "Organization", "name": "Acme"}
     assert data["jobLocation"]["address"]["addressLocality"] == "Lyon, France"
@@ -209,3 +211,75 @@ def test_the_sitemap_lists_paid_listings_only(client, job_index, make_job):
     assert unpaid.url not in text
     assert expired.url not in text
     assert "/jobs/</loc>" in text
+
+
+# --- The site's real address, dates and salaries ------------------------------------------------------------
+
+
+@pytest.fixture
+def real_address(settings, site):
+    # The Site record says localhost, as a fresh install's does; the configured base URL is the real address.
+    site.hostname, site.port = "localhost", 80
+    site.save()
+    settings.WAGTAILADMIN_BASE_URL = "https://jobs.example.org"
+    return "https://jobs.example.org"
+
+
+def test_json_ld_url_is_on_the_sites_real_address(client, real_address, paid_job):
+    data = json_ld(client.get(paid_job.url))
+
+    assert data["url"] == f"{real_address}/jobs/python-developer/"
+
+
+def test_without_a_base_url_the_site_record_is_the_address(client, settings, site, paid_job):
+    settings.WAGTAILADMIN_BASE_URL = ""
+    site.hostname, site.port = "jobs.example.net", 443
+    site.save()
+
+    assert json_ld(client.get(paid_job.url))["url"] == "https://jobs.example.net/jobs/python-developer/"
+
+
+def test_the_feed_and_the_sitemap_use_the_sites_real_address(client, real_address, paid_job):
+    channel = ElementTree.fromstring(client.get("/jobs/feed/").content).find("channel")
+    sitemap = client.get("/sitemap.xml").text
+
+    assert channel.findtext("link") == f"{real_address}/jobs/"
+    assert channel.find("item").findtext("link") == f"{real_address}/jobs/python-developer/"
+    assert f"<loc>{real_address}/jobs/python-developer/</loc>" in sitemap
+    assert f"<loc>{real_address}/jobs/</loc>" in sitemap
+    assert "localhost/jobs" not in sitemap
+
+
+def test_date_posted_is_the_date_the_page_shows_after_a_bump(client, make_job):
+    job = make_job(first_published_at=timezone.now() - timedelta(days=6))
+    record_payment(job, paid_at=timezone.now() - timedelta(days=6))
+    bump = record_payment(job)
+    job.refresh_from_db()
+
+    response = client.get(job.url)
+
+    shown = timezone.localtime(bump.paid_at)
+    assert f"<dt>Posted</dt><dd>{shown:%-d %b %Y}</dd>" in response.text
+    assert json_ld(response)["datePosted"] == shown.date().isoformat()
+
+
+def test_whole_salaries_drop_the_zero_cents_and_others_keep_them(make_job):
+    assert make_job(salary_min=13000000, salary_max=15000000).salary_display == "$130,000 to $150,000 a year"
+    assert make_job(salary_min=4250, salary_period="HOUR").salary_display == "From $42.50 an hour"
+
+
+def test_the_feed_accepts_the_boards_filters(client, make_job):
+    for title, remote, tag in [("Remote Python", True, "python"), ("Berlin Go", False, "golang")]:
+        job = make_job(title=title, remote=remote)
+        job.tags.add(tag)
+        job.save()
+        record_payment(job)
+
+    def titles(query):
+        channel = ElementTree.fromstring(client.get(f"/jobs/feed/{query}").content).find("channel")
+        return [item.findtext("title").split(" at ")[0] for item in channel.findall("item")]
+
+    assert titles("?tag=golang") == ["Berlin Go"]
+    assert titles("?remote=yes") == ["Remote Python"]
+    assert titles("?q=python") == ["Remote Python"]
+    assert titles("?remote=bogus") == ["Berlin Go", "Remote Python"]

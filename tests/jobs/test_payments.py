@@ -77,7 +77,7 @@ def test_the_price_is_the_site_setting(stripe_sandbox, poster_client, site, job_
 def test_bumping_with_the_saved_card_is_a_new_payment_and_tops_the_board(
     stripe_sandbox, poster_client, poster, make_job
 ):
-    job, _first = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+    job, first = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
     stripe_sandbox.deliver_events(poster_client)
     job.refresh_from_db()
     newer = make_job(title="Paid later")
@@ -96,10 +96,12 @@ def test_bumping_with_the_saved_card_is_a_new_payment_and_tops_the_board(
     charges = Charge.objects.for_object(job).order_by("created_at")
     assert [charge.status for charge in charges] == [Charge.Status.SUCCEEDED, Charge.Status.SUCCEEDED]
     bump = charges.last()
+    first.refresh_from_db()
     assert bump.method == Charge.Method.SAVED_CARD
     job.refresh_from_db()
     assert job.last_paid_at == bump.paid_at
-    assert job.paid_until == bump.paid_at + timedelta(days=7)
+    # The bump's week starts when the first one ends: no paid day is lost.
+    assert job.paid_until == first.paid_at + timedelta(days=14)
     assert board(poster_client) == ["Platform engineer", "Paid later"]
 
 

@@ -29,7 +29,7 @@ def rows():
     )
 
 
-def test_setup_creates_the_five_schedules_with_their_timing():
+def test_setup_creates_the_schedules_with_their_timing():
     outcome = schedules_sync(now=NOW)
 
     assert outcome == {spec.name: "created" for spec in SCHEDULES}
@@ -38,9 +38,12 @@ def test_setup_creates_the_five_schedules_with_their_timing():
         "purge-stale-carts",
         "release-expired-holds",
         "end-paid-weeks",
+        "remind-job-renewals",
         "reconcile-payments",
         "publish-scheduled-pages",
     }
+    reminders = by_name["remind-job-renewals"]
+    assert (reminders.func, reminders.schedule_type) == ("jobs.tasks.send_renewal_reminders", Schedule.HOURLY)
     purge = by_name["purge-stale-carts"]
     assert (purge.func, purge.schedule_type) == ("shop.tasks.purge_stale_carts", Schedule.DAILY)
     assert purge.next_run == datetime(2026, 5, 5, 3, 0, tzinfo=UTC)
@@ -121,7 +124,7 @@ def test_setup_removes_duplicates_by_name_and_repairs_edited_fields():
     assert list(Schedule.objects.filter(name="end-paid-weeks").values_list("pk", flat=True)) == [keep.pk]
     reconcile = Schedule.objects.get(name="reconcile-payments")
     assert (reconcile.func, reconcile.repeats) == ("billing.tasks.reconcile_payments", -1)
-    assert Schedule.objects.count() == 5
+    assert Schedule.objects.count() == len(SCHEDULES)
 
 
 def test_setup_retires_a_schedule_of_ours_that_is_no_longer_listed_and_leaves_others_alone():
@@ -142,14 +145,15 @@ def test_setup_schedules_command_says_what_it_did():
     lines = out.getvalue().splitlines()
     assert lines[0] == "  created purge-stale-carts (daily at 03:00 UTC)"
     assert "  created release-expired-holds (every 5 minutes)" in lines
-    assert lines[5:] == [
+    assert lines[len(SCHEDULES) :] == [
         "unchanged purge-stale-carts (daily at 03:00 UTC)",
         "unchanged release-expired-holds (every 5 minutes)",
         "unchanged end-paid-weeks (hourly)",
+        "unchanged remind-job-renewals (hourly)",
         "unchanged reconcile-payments (hourly)",
         "unchanged publish-scheduled-pages (every minute)",
     ]
-    assert Schedule.objects.count() == 5
+    assert Schedule.objects.count() == len(SCHEDULES)
 
 
 @pytest.mark.postgres
