@@ -17,10 +17,13 @@ IDEMPOTENCY_WINDOW = timedelta(hours=23)
 
 
 def payable_terms(*, user, payable) -> tuple[int, str, str]:
-    """The amount, currency and description, read from the payable on the server, or PaymentError."""
+    """The amount, currency and description, read from the payable on the server, or PaymentError.
+
+    `user` None is a guest: the payable decides (`can_be_paid_by(None)`) whether a guest may pay for it.
+    """
     if not payables.is_registered(payable):
         raise PaymentError("This cannot be paid for here.", code="not_payable")
-    if not user.is_authenticated or not payable.can_be_paid_by(user):
+    if (user is not None and not user.is_authenticated) or not payable.can_be_paid_by(user):
         raise PaymentError("This is not yours to pay, or it no longer needs paying.", code="not_payable")
     try:
         currency = normalise_currency(payable.payment_currency())
