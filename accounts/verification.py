@@ -25,8 +25,9 @@ def normalise_email(email: str) -> str:
 
 def email_is_verified(user) -> bool:
     """True when the user's current address is proved: verified through a link, or the account was made by staff or
-    a command (no EmailAddress row). False for anonymous users and for unverified sign-ups and guest accounts."""
-    if user is None or not user.is_authenticated:
+    a command (no EmailAddress row) and has an address. False for anonymous users, accounts without an address, and
+    unverified sign-ups, guest and social accounts."""
+    if user is None or not user.is_authenticated or not user.email:
         return False
     record = EmailAddress.objects.filter(user=user).first()
     if record is None:
