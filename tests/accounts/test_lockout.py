@@ -14,6 +14,12 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "correct-horse-battery-staple"
 
 
+@pytest.fixture(autouse=True)
+def axes_on(settings):
+    """The test settings leave django-axes off (Client.login() has no request to give it); these tests are about it."""
+    settings.AXES_ENABLED = True
+
+
 @pytest.fixture
 def member(db):
     member = UserFactory(username="member", email="member@example.com")
