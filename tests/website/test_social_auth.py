@@ -154,7 +154,7 @@ def test_providers_without_keys_are_not_enabled_backends():
     # Social-auth reads AUTHENTICATION_BACKENDS once at start-up, so a provider left out here answers
     # 404 at /auth/login/<name>/ (as an unknown provider does below) instead of a broken redirect.
     assert authentication_backends(github=False, google=False) == [
-        "axes.backends.AxesStandaloneBackend",
+        "axes.backends.AxesBackend",
         "accounts.backends.EmailOrUsernameBackend",
     ]
     assert "social_core.backends.github.GithubOAuth2" in authentication_backends(github=True, google=False)

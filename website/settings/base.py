@@ -145,10 +145,11 @@ SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env("SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET", defau
 def authentication_backends(*, github: bool, google: bool) -> list[str]:
     """Only providers with keys are enabled, so one without keys is hidden (404), not broken.
 
-    django-axes comes first: it refuses a locked-out username-and-address pair before any password is checked.
-    Passwords are checked by accounts' backend, Django's ModelBackend that also takes an e-mail address.
+    django-axes comes first: it refuses a locked-out username-and-address pair before any password is checked
+    (AxesBackend, not the standalone one: a session naming the first backend, as `force_login()` may, still loads
+    its user). Passwords are checked by accounts' backend, Django's ModelBackend that also takes an e-mail address.
     """
-    backends = ["axes.backends.AxesStandaloneBackend"]
+    backends = ["axes.backends.AxesBackend"]
     if github:
         backends.append("social_core.backends.github.GithubOAuth2")
     if google:
