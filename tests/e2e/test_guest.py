@@ -36,9 +36,7 @@ def wait_for_link_on_console(capsys, seconds=20) -> str:
     raise AssertionError(f"no one-time link on the console within {seconds}s:\n{printed[-2000:]}")
 
 
-def test_a_new_visitor_buys_as_a_guest_then_signs_in_with_the_e_mailed_link(
-    sandbox, home_page, page, settings, capsys
-):
+def test_a_new_visitor_buys_as_a_guest_then_signs_in_with_the_e_mailed_link(sandbox, home_page, page, settings, capsys):
     settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
     index = ShopIndexPageFactory(parent=home_page)
     ProductPageFactory(parent=index, title="Stoneware mug", sku="MUG-1", price_amount=1800, stock_on_hand=5)
