@@ -178,3 +178,20 @@ def test_a_guest_who_signs_in_after_checkout_keeps_the_line_items(client, stripe
     client.force_login(user)
     client.get("/cart/")  # force_login sends user_logged_in too; the cart merged into the account's
     assert LineItem.objects.get(cart__user=user).quantity == 2
+
+
+def test_staff_see_a_guest_order_awaiting_payment_in_the_admin_list_and_export(
+    client, admin_client, stripe_sandbox, product
+):
+    order, _ = guest_checkout(client, product)
+
+    listing = admin_client.get("/admin/shop_order/")
+    exported = admin_client.get("/admin/shop_order/", {"export": "csv"})
+    detail = admin_client.get(f"/admin/shop_order/inspect/{order.pk}/")
+
+    assert listing.status_code == 200
+    assert order.number in listing.content.decode()
+    body = b"".join(exported.streaming_content).decode() if exported.streaming else exported.content.decode()
+    assert order.number in body
+    assert detail.status_code == 200
+    assert order.number in detail.content.decode()
