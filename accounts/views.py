@@ -1,8 +1,6 @@
 """Account pages: sign-up and verification, one-time sign-in links, setting a password, password reset (Django's
 views in the site's templates), the account page with linked providers."""
 
-import logging
-
 from axes.utils import reset as axes_reset
 from django.conf import settings
 from django.contrib import messages
@@ -19,8 +17,6 @@ from accounts import ratelimit, services
 from accounts.client_ip import client_ip
 from accounts.forms import AccountPasswordResetForm, SignUpForm
 from accounts.verification import BadVerificationLink, email_is_verified
-
-logger = logging.getLogger(__name__)
 
 # The backend a one-time link signs in through (login() needs one when several are configured).
 LINK_SIGN_IN_BACKEND = "accounts.backends.EmailOrUsernameBackend"
