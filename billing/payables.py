@@ -5,7 +5,8 @@ A payable is any model instance that offers these methods (shop orders, job list
     payment_amount() -> int               the price in minor units, read on the server every time
     payment_currency() -> str             ISO 4217 code, e.g. "usd", "jpy"
     payment_description() -> str          one line for the receipt, the ledger and Stripe Checkout
-    can_be_paid_by(user) -> bool          False for other people's things and for things not payable now
+    can_be_paid_by(user) -> bool          False for other people's things and for things not payable now;
+                                          an AnonymousUser is a guest paying without an account
     payment_success_url() -> str          where the payer lands after paying (a path on this site)
     payment_cancel_url() -> str           where the payer lands after giving up
 

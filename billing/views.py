@@ -7,6 +7,7 @@ import logging
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import RequestDataTooBig
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
@@ -104,41 +105,63 @@ def pay(request, token):
     return render(request, "billing/pay.html", context, status=200)
 
 
+def _payer(request):
+    """The signed-in user, or None for a guest (who pays without an account; see charge_start_checkout)."""
+    return request.user if request.user.is_authenticated else None
+
+
 @never_cache
-@login_required
 @require_GET
 def checkout_return(request):
-    """Stripe sends the payer here after Checkout; we ask Stripe whether they paid, then send them on."""
+    """Stripe sends the payer here after Checkout; we ask Stripe whether they paid, then send them on.
+
+    A guest's payment (a charge with no user) is confirmed without signing in; it lands on the payable's page.
+    """
     session_id = request.GET.get("session_id", "")
     if not session_id.startswith("cs_"):
         return HttpResponseBadRequest("This link is missing its Checkout session.")
+    payer = _payer(request)
     try:
-        charge = checkout_services.charge_confirm_checkout_return(user=request.user, session_id=session_id)
+        charge = checkout_services.charge_confirm_checkout_return(user=payer, session_id=session_id)
     except Charge.DoesNotExist:
+        if payer is None:
+            return redirect_to_login(request.get_full_path())
         raise Http404("No such payment of yours.") from None
     except PaymentError:
-        charge = get_object_or_404(Charge, user=request.user, stripe_checkout_session_id=session_id)
+        charge = get_object_or_404(Charge, user=payer, stripe_checkout_session_id=session_id)
         messages.info(request, "We are confirming your payment with the bank; it will appear here shortly.")
-        return redirect("billing:payment_detail", reference=charge.reference)
+        return _to_payment(request, charge)
     if charge.is_paid:
         messages.success(request, f"Thank you: {charge.display_amount} paid for {charge.description}.")
         return _safe_redirect(request, charge.success_url, reverse("billing:payment_detail", args=[charge.reference]))
     messages.info(request, "Your payment is processing. We will confirm it as soon as the bank does.")
+    return _to_payment(request, charge)
+
+
+def _to_payment(request, charge: Charge) -> HttpResponseRedirect:
+    """The charge's page; a guest has none (it lists an account's payments), so the payable's page instead."""
+    if charge.user_id is None:
+        return _safe_redirect(request, charge.success_url, "/")
     return redirect("billing:payment_detail", reference=charge.reference)
 
 
 @never_cache
-@login_required
 @require_GET
 def checkout_cancel(request, reference):
     """Stripe sends the payer here when they leave Checkout without paying."""
-    charge = get_object_or_404(Charge, reference=reference, user=request.user)
+    payer = _payer(request)
+    charge = Charge.objects.filter(reference=reference, user=payer).first()
+    if charge is None:
+        if payer is None:
+            return redirect_to_login(request.get_full_path())
+        raise Http404("No such payment of yours.")
     charge = checkout_services.charge_cancel_checkout(charge=charge)
+    fallback = reverse("billing:payments") if payer else "/"
     if charge.is_paid:
         messages.success(request, f"Your payment of {charge.display_amount} went through.")
-        return _safe_redirect(request, charge.success_url, reverse("billing:payments"))
+        return _safe_redirect(request, charge.success_url, fallback)
     messages.info(request, "Payment canceled. Nothing was charged.")
-    return _safe_redirect(request, charge.cancel_url, reverse("billing:payments"))
+    return _safe_redirect(request, charge.cancel_url, fallback)
 
 
 @never_cache

@@ -1,6 +1,9 @@
 """Checkout: the cart becomes the user's order with its stock held (shop.holds), then billing's Checkout
 Session takes the payment. What the payment then does to the order is shop.fulfilment's.
 
+A guest (no user) checks out their session's cart: the order has no user until the payment is confirmed, and
+Stripe Checkout collects the e-mail address that then decides whose it is (shop.receivers).
+
 Locks are taken in shop.holds' order (its docstring says why).
 Here the order and its holds are committed before billing calls Stripe.
 """
@@ -54,10 +57,21 @@ def _cart_terms(lines: list[LineItem]) -> set[tuple[int, int, int]]:
     return {(line.product_id, line.quantity, line.product.price_amount) for line in lines}
 
 
-def _reusable_pending_order(user, lines: list[LineItem]) -> Order | None:
-    """The user's pending order for exactly this cart, still holding its stock (a second click on checkout)."""
+def _signed_in(user) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def _own_orders(user, cart: Cart):
+    """The buyer's orders: the user's, or for a guest those made from this very cart."""
+    if _signed_in(user):
+        return Order.objects.for_user(user)
+    return Order.objects.filter(user__isnull=True, guest_cart_pk=cart.pk)
+
+
+def _reusable_pending_order(user, cart: Cart, lines: list[LineItem]) -> Order | None:
+    """The buyer's pending order for exactly this cart, still holding its stock (a second click on checkout)."""
     wanted = _cart_terms(lines)
-    for order in Order.objects.for_user(user).pending().with_live_holds().prefetch_related("lines"):
+    for order in _own_orders(user, cart).pending().with_live_holds().prefetch_related("lines"):
         if {(line.product_id, line.quantity, line.unit_price_amount) for line in order.lines.all()} == wanted:
             return order
     return None
@@ -65,7 +79,8 @@ def _reusable_pending_order(user, lines: list[LineItem]) -> Order | None:
 
 @transaction.atomic
 def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
-    """Check every line of the user's cart against the current price and stock, then make a pending order.
+    """Check every line of the buyer's cart (a guest's: `user` None, the session's anonymous cart) against the
+    current price and stock, then make a pending order.
 
     If any line changed (price, stock, no longer on sale) the cart is brought up to date, one message per line
     is returned and no order is made: the shopper must see the cart again before paying. Otherwise an order
@@ -73,7 +88,7 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
     (on hand minus live holds) never goes below zero. The user's earlier pending orders are released (their
     ids returned in `superseded`, so their Checkout Sessions can be closed once this transaction commits).
     """
-    if not (user is not None and user.is_authenticated) or cart.user_id != user.pk:
+    if cart.user_id != (user.pk if _signed_in(user) else None):
         raise CheckoutError("That cart is not yours.", status=404)
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
     lines = list(LineItem.objects.select_for_update().filter(cart=cart).order_by("product_id"))
@@ -83,11 +98,11 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
     for line in lines:
         line.product = products[line.product_id]
 
-    reusable = _reusable_pending_order(user, lines)
+    reusable = _reusable_pending_order(user, cart, lines)
     if reusable is not None and all(line.price_seen_amount in (None, line.product.price_amount) for line in lines):
         return CheckoutResult(order=reusable)
 
-    superseded = list(Order.objects.for_user(user).pending().select_for_update().order_by("pk"))
+    superseded = list(_own_orders(user, cart).pending().select_for_update().order_by("pk"))
     for old in superseded:
         order_release_holds(old, status=Order.Status.CANCELED)
 
@@ -148,8 +163,9 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
     currency = currencies.pop()
     order = Order.objects.create(
         number=uuid.uuid4().hex,
-        user=user,
-        email=user.email or "",
+        user=user if _signed_in(user) else None,
+        email=(user.email or "") if _signed_in(user) else "",
+        guest_cart_pk=None if _signed_in(user) else cart.pk,
         currency=currency,
         total_amount=sum(line.product.price_amount * line.quantity for line in kept),
     )
@@ -188,7 +204,8 @@ def _close_pending_charges(order_id: int) -> None:
 def checkout_start(*, user, cart: Cart, base_url: str) -> CheckoutResult:
     """POST /cart/checkout/: the order and its holds (committed), then a Checkout Session through billing.
 
-    Returns the changes to show (no payment started), or the order with the URL to send the buyer to. If Stripe
+    Returns the changes to show (no payment started), or the order with the URL to send the buyer to. A guest
+    (`user` None or anonymous) pays without a Stripe customer, so Checkout asks for their e-mail. If Stripe
     fails, the order is canceled, its holds released, the cart left as it was, and CheckoutError says why.
     """
     result = order_create_from_cart(user=user, cart=cart)
@@ -198,7 +215,7 @@ def checkout_start(*, user, cart: Cart, base_url: str) -> CheckoutResult:
         return result
     order = result.order
     try:
-        start = charge_start_checkout(user=user, payable=order, base_url=base_url)
+        start = charge_start_checkout(user=user if _signed_in(user) else None, payable=order, base_url=base_url)
     except PaymentError as error:
         order_release(order_id=order.pk, status=Order.Status.CANCELED)
         raise CheckoutError(

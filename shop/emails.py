@@ -3,17 +3,19 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from wagtail.models import Site
 
+from accounts.services import sign_in_link_create
 from shop.models import Order
 
 logger = logging.getLogger(__name__)
 
+# kind -> (subject, plain text body, HTML body or "")
 TEMPLATES = {
-    "paid": ("shop/email/order_paid_subject.txt", "shop/email/order_paid.txt"),
-    "refunded": ("shop/email/order_refunded_subject.txt", "shop/email/order_refunded.txt"),
+    "paid": ("shop/email/order_paid_subject.txt", "shop/email/order_paid.txt", "shop/email/order_paid.html"),
+    "refunded": ("shop/email/order_refunded_subject.txt", "shop/email/order_refunded.txt", ""),
 }
 
 
@@ -31,9 +33,27 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     if not recipient:
         logger.warning("%s has no e-mail address; the %s e-mail was not sent", order, kind)
         return False
-    subject_template, body_template = TEMPLATES[kind]
-    context = {"order": order, "lines": list(order.lines.all()), "order_url": _site_root() + order.get_absolute_url()}
+    subject_template, body_template, html_template = TEMPLATES[kind]
+    context = {
+        "order": order,
+        "lines": list(order.lines.all()),
+        "order_url": _site_root() + order.get_absolute_url(),
+        "sign_in_url": _guest_sign_in_url(order) if kind == "paid" else "",
+        "sign_in_days": settings.ACCOUNTS_SIGN_IN_LINK_MAX_AGE.days,
+    }
     subject = " ".join(render_to_string(subject_template, context).split())
-    body = render_to_string(body_template, context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    message = EmailMultiAlternatives(
+        subject, render_to_string(body_template, context), settings.DEFAULT_FROM_EMAIL, [recipient]
+    )
+    if html_template:
+        message.attach_alternative(render_to_string(html_template, context), "text/html")
+    message.send()
     return True
+
+
+def _guest_sign_in_url(order: Order) -> str:
+    """A guest's order on an account with no password yet (made at checkout) carries a one-time sign-in link; an
+    account with a password signs in as usual, so no link that could sign anyone in travels for it."""
+    if order.guest_cart_pk is None or order.user is None or order.user.has_usable_password():
+        return ""
+    return sign_in_link_create(user=order.user)

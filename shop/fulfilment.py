@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from accounts.services import AccountError, account_for_guest_checkout
 from billing.models import Charge
 from billing.services.refunds import charge_refund
 from billing.stripe_client import PaymentError
@@ -45,7 +46,8 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
     order = Order.objects.get(pk=order_id)
     lines = list(order.lines.all())
     # The buyer's cart first (what was ordered leaves it below), as checkout locks it first: no deadlock.
-    list(Cart.objects.select_for_update().filter(user_id=order.user_id))
+    carts = _buyer_carts(order)
+    list(carts.select_for_update())
     products = products_lock(line.product_id for line in lines if line.product_id)
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in (Order.Status.PENDING, Order.Status.EXPIRED, Order.Status.CANCELED):
@@ -73,25 +75,57 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
     order.status = Order.Status.PAID
     order.closed_at = None
     order.save(update_fields=["status", "paid_at", "closed_at", "updated_at"])
-    _cart_remove_ordered(order, lines)
+    _cart_remove_ordered(carts, lines)
     transaction.on_commit(partial(order_email_send, order_id=order.pk, kind="paid"), robust=True)
     return order
 
 
-def _cart_remove_ordered(order: Order, lines) -> None:
+def _cart_remove_ordered(carts, lines) -> None:
     """Takes what was ordered out of the buyer's cart (locked above); what they added since checkout stays."""
     ordered: dict[int, int] = {}
     for line in lines:
         if line.product_id:
             ordered[line.product_id] = ordered.get(line.product_id, 0) + line.quantity
-    for item in LineItem.objects.filter(cart__user_id=order.user_id, product_id__in=list(ordered)):
+    for item in LineItem.objects.filter(cart__in=carts, product_id__in=list(ordered)):
         left = item.quantity - ordered[item.product_id]
         if left > 0:
             item.quantity = left
             item.save(update_fields=["quantity", "updated_at"])
         else:
             item.delete()
-    Cart.objects.filter(user_id=order.user_id, lines__isnull=True).delete()
+    carts.filter(lines__isnull=True).delete()
+
+
+def order_assign_guest_buyer(*, order_id: int, email: str, name: str = "") -> Order:
+    """A guest's paid order becomes the account's with that address (accounts makes one if there is none).
+
+    Runs inside billing's fulfilment transaction. Nobody is signed in here: the buyer reaches the order from the
+    browser that paid (shop.views), and the confirmation e-mail carries a one-time sign-in link when the account has
+    no password yet. Without a usable address it raises, so the payment is announced again (Stripe retries).
+    """
+    order = Order.objects.get(pk=order_id)
+    if order.user_id is not None:
+        return order
+    try:
+        user = account_for_guest_checkout(email=email, name=name)
+    except AccountError as error:
+        raise ValueError(f"{order} was paid by a guest without a usable e-mail address: {error.message}") from error
+    # A conditional update, not a row lock: order_fulfil takes the locks next, in shop.holds' order, and billing's
+    # lock on the charge already keeps a second fulfilment of this payment out.
+    Order.objects.filter(pk=order_id, user__isnull=True).update(
+        user=user, email=email.strip().lower(), updated_at=timezone.now()
+    )
+    logger.info("%s (guest checkout) belongs to user %s", order, user.pk)
+    order.refresh_from_db()
+    return order
+
+
+def _buyer_carts(order: Order):
+    """The cart the order was made from: a guest's anonymous cart (never the account it now belongs to), or the
+    buyer's own."""
+    if order.guest_cart_pk is not None:
+        return Cart.objects.filter(pk=order.guest_cart_pk, user__isnull=True)
+    return Cart.objects.filter(user_id=order.user_id)
 
 
 def _refund_after_commit(order_id: int) -> None:

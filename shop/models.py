@@ -373,7 +373,10 @@ class LineItem(models.Model):
 
 
 class Order(models.Model):
-    """What a signed-in shopper bought (or is paying for): made from the cart at checkout, paid through billing.
+    """What a shopper bought (or is paying for): made from the cart at checkout, paid through billing.
+
+    A guest's order has no user until its payment is confirmed; then it belongs to the account with the e-mail
+    address Stripe Checkout collected (made there and then if there is none; see shop.receivers).
 
     The price lives on the order's lines, snapshotted at checkout; billing charges `total_amount` in `currency`.
     """
@@ -381,8 +384,14 @@ class Order(models.Model):
     Status = OrderStatus
 
     number = models.CharField(max_length=32, unique=True, editable=False)
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="orders"
+    )
     email = models.EmailField(blank=True, help_text="Where the confirmation goes; copied from the account.")
+    # A guest's order: the id of the anonymous cart it was made from, so payment deletes that cart and the purge
+    # keeps it while the checkout is under way. A plain number, not a foreign key: the purge deletes carts in bulk
+    # SQL (shop.purge) and the cart may be gone long before the order.
+    guest_cart_pk = models.PositiveBigIntegerField(null=True, blank=True, editable=False)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True)
     currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES)
     total_amount = models.PositiveIntegerField(help_text="In the currency's smallest unit.")
@@ -427,9 +436,16 @@ class Order(models.Model):
     def payment_description(self) -> str:
         return f"Order {self.number}"
 
+    @property
+    def is_guest_order(self) -> bool:
+        return self.user_id is None
+
     def can_be_paid_by(self, user) -> bool:
-        """Only its buyer, only while pending and its stock is still held (else checkout must start again)."""
-        if not (self.is_pending and user is not None and user.is_authenticated and user.pk == self.user_id):
+        """Only its buyer (a guest's order: a payer who is not signed in), only while pending and its stock is still
+        held (else checkout must start again)."""
+        signed_in = user is not None and user.is_authenticated
+        buyer = (not signed_in) if self.user_id is None else (signed_in and user.pk == self.user_id)
+        if not (self.is_pending and buyer):
             return False
         return self.holds.live().exists()
 

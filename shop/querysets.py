@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Sum, Value
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Now
 from django.db.models.query import ModelIterable
 from django.utils import timezone
@@ -104,14 +104,14 @@ class CartQuerySet(models.QuerySet):
         return self.filter(updated_at__lt=(now or timezone.now()) - older_than)
 
     def with_checkout_in_progress(self, now: datetime | None = None):
-        """Carts whose owner has a pending order still holding stock: the buyer may be paying for them now.
+        """Carts whose owner has a pending order still holding stock, or that a guest's such order was made from:
+        the buyer may be paying for them now.
 
         `now` (default: the database's clock) fixes the moment holds are judged at, so two statements agree.
         """
-        paying = (
-            apps.get_model("shop", "Order").objects.pending().with_live_holds(now=now).filter(user=OuterRef("user"))
-        )
-        return self.filter(user__isnull=False).filter(Exists(paying))
+        live = apps.get_model("shop", "Order").objects.pending().with_live_holds(now=now)
+        by_owner = Q(user__isnull=False) & Exists(live.filter(user=OuterRef("user")))
+        return self.filter(by_owner | Exists(live.filter(guest_cart_pk=OuterRef("pk"))))
 
     def without_checkout_in_progress(self, now: datetime | None = None):
         """Carts a purge may delete: anonymous ones, and users' carts with no checkout holding stock."""

@@ -17,7 +17,13 @@ from billing.signals import (
     charge_refunded,
     charge_succeeded,
 )
-from shop.fulfilment import order_fulfil, order_record_dispute, order_record_dispute_won, order_record_refund
+from shop.fulfilment import (
+    order_assign_guest_buyer,
+    order_fulfil,
+    order_record_dispute,
+    order_record_dispute_won,
+    order_record_refund,
+)
 from shop.holds import order_holds_extend, order_release
 from shop.models import Order
 from shop.services import cart_merge
@@ -36,7 +42,10 @@ def merge_anonymous_cart_on_sign_in(sender, request, user, **kwargs):
 
 
 @receiver(charge_succeeded, sender=Order, dispatch_uid="shop_order_paid")
-def fulfil_paid_order(sender, charge, payable, **kwargs):
+def fulfil_paid_order(sender, charge, payable, payer_email="", payer_name="", **kwargs):
+    if payable.user_id is None:
+        # A guest's order: it becomes the account's with the address Checkout collected, before fulfilment.
+        order_assign_guest_buyer(order_id=payable.pk, email=payer_email, name=payer_name)
     order_fulfil(order_id=payable.pk, charge=charge)
 
 

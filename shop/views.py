@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
@@ -21,6 +22,9 @@ from shop.models import Order
 from shop.selectors import cart_find, cart_summary_for, pending_order_for
 
 MAX_LINE_ID = 2**63 - 1
+# Orders this browser checked out as a guest: their pages open without signing in (the newest few are kept).
+GUEST_ORDERS_SESSION_KEY = "shop_guest_orders"
+GUEST_ORDERS_KEPT = 10
 
 
 def _wants_json(request) -> bool:
@@ -130,11 +134,12 @@ def cart_line_remove(request, line_id: int):
 
 @require_POST
 def cart_checkout(request):
-    """Turn the cart into an order and send the buyer to Stripe Checkout (303), or back to the cart to see why not."""
+    """Turn the cart into an order and send the buyer to Stripe Checkout (303), or back to the cart to see why not.
+
+    Not signed in, the shopper checks out as a guest: Checkout asks for their e-mail address, and this browser may
+    open the order's page afterwards without signing in.
+    """
     cart_url = reverse("shop:cart")
-    if not request.user.is_authenticated:
-        messages.info(request, "Sign in to check out. Your cart will be waiting.")
-        return redirect_to_login(cart_url)
     cart = cart_find(user=request.user, session=request.session)
     if cart is None:
         return _refused(request, "Your cart is empty: add something before checking out.", status=400, back_to=cart_url)
@@ -150,6 +155,9 @@ def cart_checkout(request):
             messages.warning(request, change)
         messages.info(request, "Your cart changed since you last saw it. Check it, then check out again.")
         return HttpResponseRedirect(cart_url, status=303)
+    if not request.user.is_authenticated:
+        kept = [pk for pk in request.session.get(GUEST_ORDERS_SESSION_KEY, []) if pk != result.order.pk]
+        request.session[GUEST_ORDERS_SESSION_KEY] = [*kept, result.order.pk][-GUEST_ORDERS_KEPT:]
     return HttpResponseRedirect(result.payment_url, status=303)
 
 
@@ -163,18 +171,25 @@ def order_list(request):
 
 
 @never_cache
-@login_required
 @require_GET
 def order_detail(request, order_id: int):
+    """The buyer's order; an order this browser checked out as a guest opens without signing in."""
     if order_id > MAX_LINE_ID:
         raise Http404("No such order of yours.")
-    order = get_object_or_404(Order.objects.prefetch_related("lines"), pk=order_id, user=request.user)
+    guest_orders = request.session.get(GUEST_ORDERS_SESSION_KEY, [])
+    if not request.user.is_authenticated and order_id not in guest_orders:
+        return redirect_to_login(request.get_full_path())
+    mine = Q(pk__in=guest_orders)
+    if request.user.is_authenticated:
+        mine |= Q(user=request.user)
+    order = get_object_or_404(Order.objects.filter(mine).prefetch_related("lines"), pk=order_id)
     charges = Charge.objects.for_object(order).order_by("-created_at")
     payment = next((charge for charge in charges if charge.paid_at), None)
     context = {
         "order": order,
         "lines": list(order.lines.all()),
         "payment": payment,
-        "pay_url": payment_url(order) if order.can_be_paid_by(request.user) else "",
+        "pay_url": payment_url(order) if request.user.is_authenticated and order.can_be_paid_by(request.user) else "",
+        "guest_view": not request.user.is_authenticated,
     }
     return render(request, "shop/order_detail.html", context)

@@ -1,7 +1,6 @@
 from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path, re_path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -9,6 +8,7 @@ from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
 from wagtail.urls import serve_pattern
 
+from accounts import urls as accounts_urls
 from website import serving, views
 
 urlpatterns = [
@@ -18,9 +18,8 @@ urlpatterns = [
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/login/", views.LoginView.as_view(), name="login"),
-    path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("accounts/", views.account, name="account"),
+    path("accounts/", include(accounts_urls.site_patterns)),
+    path("accounts/", include(accounts_urls)),
     path("auth/", include("social_django.urls", namespace="social")),
     path("sitemap.xml", sitemap, name="sitemap"),
     path("", include("shop.urls")),

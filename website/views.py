@@ -1,11 +1,7 @@
 import logging
 
-from django.conf import settings
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
 from django.db import connection
 from django.http import JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -24,32 +20,3 @@ def healthz(request):
         logger.exception("Health check: the database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
-
-
-@login_required
-def account(request):
-    """The signed-in user's hub: links to everything that belongs to them."""
-    return render(request, "website/account.html")
-
-
-# Backend path -> (social-auth name, label). Only backends enabled in AUTHENTICATION_BACKENDS show.
-SOCIAL_PROVIDERS = {
-    "social_core.backends.github.GithubOAuth2": ("github", "GitHub"),
-    "social_core.backends.google.GoogleOAuth2": ("google-oauth2", "Google"),
-}
-
-
-class LoginView(auth_views.LoginView):
-    """Password sign-in (staff, demo users) plus whichever social providers have keys."""
-
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["social_providers"] = [
-            {"backend": name, "label": label}
-            for path, (name, label) in SOCIAL_PROVIDERS.items()
-            if path in settings.AUTHENTICATION_BACKENDS
-        ]
-        return context

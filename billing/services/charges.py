@@ -5,6 +5,7 @@ import logging
 import uuid
 from datetime import timedelta
 
+from django.contrib.auth.models import AnonymousUser
 from django.db.models import Q
 from django.utils import timezone
 
@@ -27,10 +28,15 @@ class PaymentMismatch(Exception):
 
 
 def payable_terms(*, user, payable) -> tuple[int, str, str]:
-    """The amount, currency and description, read from the payable on the server, or PaymentError."""
+    """The amount, currency and description, read from the payable on the server, or PaymentError.
+
+    `user` None is a guest: the payable decides (`can_be_paid_by(AnonymousUser())`) whether a guest may pay for it.
+    """
     if not payables.is_registered(payable):
         raise PaymentError("This cannot be paid for here.", code="not_payable")
-    if not user.is_authenticated or not payable.can_be_paid_by(user):
+    if user is not None and not user.is_authenticated:
+        raise PaymentError("This is not yours to pay, or it no longer needs paying.", code="not_payable")
+    if not payable.can_be_paid_by(user if user is not None else AnonymousUser()):
         raise PaymentError("This is not yours to pay, or it no longer needs paying.", code="not_payable")
     try:
         currency = normalise_currency(payable.payment_currency())

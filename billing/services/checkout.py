@@ -44,12 +44,14 @@ def _checkout_expires_at() -> datetime:
     return (timezone.now() + timedelta(minutes=minutes) + margin).replace(microsecond=0)
 
 
-def _checkout_params(*, charge: Charge, customer: Customer, base_url: str, expires_at: datetime) -> dict:
+def _checkout_params(*, charge: Charge, customer: Customer | None, base_url: str, expires_at: datetime) -> dict:
+    """The session's parameters; `customer` None is a guest, whose e-mail address Checkout collects (and whose card
+    is not saved: there is no customer to save it on)."""
     metadata = charge_metadata(charge)
     return_url = urljoin(base_url, reverse("billing:checkout_return")) + "?session_id={CHECKOUT_SESSION_ID}"
-    return {
+    params = {
         "mode": "payment",
-        "customer": customer.stripe_customer_id,
+        "customer": customer.stripe_customer_id if customer else None,
         "client_reference_id": str(charge.reference),
         "line_items": [
             {
@@ -74,6 +76,10 @@ def _checkout_params(*, charge: Charge, customer: Customer, base_url: str, expir
         "success_url": return_url,
         "cancel_url": urljoin(base_url, reverse("billing:checkout_cancel", args=[charge.reference])),
     }
+    if customer is None:
+        del params["customer"], params["saved_payment_method_options"]
+        del params["payment_intent_data"]["setup_future_usage"]
+    return params
 
 
 def charge_start_checkout(
@@ -82,7 +88,9 @@ def charge_start_checkout(
     """A Stripe Checkout Session for paying `payable` with a new (or Checkout-saved) card.
 
     `base_url` is this site's scheme and host (`request.build_absolute_uri("/")`); Stripe sends the
-    payer back there. `success_url`/`cancel_url` override the payable's landing pages.
+    payer back there. `user` None is a guest: no Stripe customer, Checkout collects the e-mail address, and
+    `charge_succeeded` carries what Checkout collected (`payer_email`, `payer_name`).
+    `success_url`/`cancel_url` override the payable's landing pages.
 
     An open session for the same payer, payable and price is handed out again rather than duplicated.
     If Stripe cannot be reached the pending charge stays and the next attempt retries it with the same
@@ -94,7 +102,7 @@ def charge_start_checkout(
             user=user, payable=payable, base_url=base_url, success_url=success_url, cancel_url=cancel_url
         )
     except PaymentError as error:
-        customer = Customer.objects.filter(user=user).first()
+        customer = Customer.objects.filter(user=user).first() if user is not None else None
         if customer is None or not customer_is_missing(error):
             raise
     customer_replace_missing(customer=customer)
@@ -107,7 +115,7 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
     amount, currency, description = payable_terms(user=user, payable=payable)
     if payment_under_way(payable=payable) is not None:
         raise PaymentError(PAYMENT_UNDER_WAY_MESSAGE, code="payment_under_way")
-    customer = customer_get_or_create(user=user)
+    customer = customer_get_or_create(user=user) if user is not None else None
     now = timezone.now()
     open_charges = (
         Charge.objects.for_object(payable)
@@ -195,7 +203,8 @@ def checkouts_close_others(*, user, payable, keep: Charge) -> None:
 def charge_confirm_checkout_return(*, user, session_id: str) -> Charge:
     """The payer is back from Checkout: ask Stripe (never the URL) whether they paid, and fulfil if so.
 
-    Charge.DoesNotExist when the session is not this user's; PaymentError when Stripe is unreachable.
+    Charge.DoesNotExist when the session is not this user's (`user` None: not a guest's); PaymentError when
+    Stripe is unreachable.
     """
     charge = Charge.objects.get(user=user, stripe_checkout_session_id=session_id)
     if charge.status in Charge.SETTLED_STATUSES:

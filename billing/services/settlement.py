@@ -5,7 +5,7 @@ payable's app (billing.payables.announce), whose receivers run in the same trans
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 
 from django.db import transaction
@@ -36,6 +36,9 @@ class PaymentDetails:
     card_brand: str = ""
     card_last4: str = ""
     receipt_url: str = ""
+    # What Checkout collected from a guest (who has no Stripe customer): passed on to the payable's app.
+    payer_email: str = ""
+    payer_name: str = ""
 
 
 def charge_fulfil(*, charge_id: int, details: PaymentDetails) -> tuple[Charge, bool]:
@@ -43,7 +46,8 @@ def charge_fulfil(*, charge_id: int, details: PaymentDetails) -> tuple[Charge, b
 
     The charge row is locked, so of two concurrent callers the second waits and then sees the charge
     settled. The `charge_succeeded` receivers run in the same transaction: if one
-    raises, nothing is recorded and the caller (a webhook) fails so Stripe tries again.
+    raises, nothing is recorded and the caller (a webhook) fails so Stripe tries again. They hear `payer_email`
+    and `payer_name` too: what Checkout collected from the payer (empty when unknown).
     Returns (charge, fulfilled_now).
 
     A charge paid when another charge had already paid for the same payable since this one began (two "Pay"
@@ -67,7 +71,9 @@ def charge_fulfil(*, charge_id: int, details: PaymentDetails) -> tuple[Charge, b
         if duplicate:
             transaction.on_commit(partial(charge_refund_unusable, charge_id=charge.pk), robust=True)
         else:
-            payables.announce(charge_succeeded, charge=charge)
+            payables.announce(
+                charge_succeeded, charge=charge, payer_email=details.payer_email, payer_name=details.payer_name
+            )
     if duplicate:
         logger.warning("Charge %s paid for something already paid; refunding it", charge.reference)
         return charge, False
@@ -199,6 +205,8 @@ def charge_settle_checkout_session(*, session: dict) -> Charge | None:
         if payment_intent_id
         else PaymentDetails(checkout_session_id=session.get("id") or "")
     )
+    payer = session.get("customer_details") or {}
+    details = replace(details, payer_email=payer.get("email") or "", payer_name=payer.get("name") or "")
     charge, _ = charge_fulfil(charge_id=charge.pk, details=details)
     return charge
 
@@ -219,6 +227,11 @@ def charge_settle_payment_intent(*, intent: dict) -> Charge | None:
         return charge
     if charge.status in Charge.SETTLED_STATUSES and charge.card_last4:
         return charge
+    if charge.user_id is None and charge.stripe_checkout_session_id and charge.status not in Charge.SETTLED_STATUSES:
+        # A guest's payment: only the Checkout Session knows the e-mail address its payable needs, so fulfil
+        # through the session (still exactly once; if Stripe cannot be reached, the event is delivered again).
+        session = stripe_client.retrieve_checkout_session(charge.stripe_checkout_session_id)
+        return charge_settle_checkout_session(session=session)
     charge, _ = charge_fulfil(charge_id=charge.pk, details=details_from_intent(intent))
     return charge
 

@@ -12,6 +12,7 @@ from billing.services import checkout, refunds, settlement
 from billing.services.settlement import PaymentDetails
 from billing.signals import charge_succeeded
 from billing.stripe_client import PaymentError
+from tests.billing.conftest import session_object
 from tests.billing_testapp.models import Invoice
 
 pytestmark = pytest.mark.django_db
@@ -200,3 +201,32 @@ def test_over_refund_counts_what_was_refunded_already(pending_charge, stripe_off
 
     with pytest.raises(PaymentError, match=r"At most \$5.00"):
         refunds.charge_refund(charge=pending_charge, amount=501)
+
+
+def test_a_guest_may_not_pay_for_a_payable_that_takes_no_guests(invoice, stripe_sandbox):
+    with pytest.raises(PaymentError) as raised:
+        checkout.charge_start_checkout(user=None, payable=invoice, base_url="http://testserver/")
+
+    assert raised.value.code == "not_payable"
+    assert not Charge.objects.exists()
+
+
+def test_charge_succeeded_carries_the_address_checkout_collected_from_a_guest(pending_charge, monkeypatch):
+    Charge.objects.filter(pk=pending_charge.pk).update(user=None)
+    heard = []
+
+    def listener(sender, charge, payable, payer_email="", payer_name="", **kwargs):
+        heard.append((payer_email, payer_name))
+
+    session = {
+        **session_object(pending_charge, payment_intent=None),
+        "customer_details": {"email": "guest@example.com", "name": "Gus Guest"},
+    }
+    charge_succeeded.connect(listener)
+    try:
+        settlement.charge_settle_checkout_session(session=session)
+        settlement.charge_settle_checkout_session(session=session)
+    finally:
+        charge_succeeded.disconnect(listener)
+
+    assert heard == [("guest@example.com", "Gus Guest")]

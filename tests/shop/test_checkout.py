@@ -51,14 +51,17 @@ def make_order(user, product, *, quantity=1, status=Order.Status.PENDING, hold_m
     return order
 
 
-def test_anonymous_checkout_is_sent_to_sign_in_and_back_to_the_cart(client, product):
+def test_anonymous_checkout_goes_to_stripe_as_a_guest_order_without_a_user(client, product, stripe_sandbox):
     add(client, product, 1)
 
     response = client.post("/cart/checkout/")
 
-    assert response.status_code == 302
-    assert response["Location"] == "/accounts/login/?next=/cart/"
-    assert not Order.objects.exists()
+    order = Order.objects.get()
+    assert response.status_code == 303
+    assert response["Location"].startswith(stripe_sandbox.api_base)
+    assert order.user is None
+    assert order.guest_cart_pk is not None
+    assert client.session["shop_guest_orders"] == [order.pk]
 
 
 def test_checkout_is_post_only(signed_in):

@@ -72,16 +72,17 @@ def test_second_github_sign_in_reuses_the_same_user(client):
 
 
 def test_social_sign_in_is_never_linked_to_an_account_by_matching_email(client, user):
-    # `user` (alice) owns alice@example.com; a GitHub account claiming the same address signs in.
+    # `user` (alice) owns alice@example.com; a GitHub account claiming the same address tries to sign in. It is
+    # neither merged into alice's account nor made a second account: alice signs in and links it herself.
     _, query = _begin(client, "github")
     with responses.RequestsMock() as rsps:
         _mock_github(rsps, uid=777, login="alice", email="alice@example.com")
-        client.get("/auth/complete/github/", {"code": "c", "state": query["state"][0]})
+        response = client.get("/auth/complete/github/", {"code": "c", "state": query["state"][0]})
 
-    social = UserSocialAuth.objects.get(provider="github", uid="777")
-    assert social.user != user
-    assert social.user.username != "alice"
-    assert int(client.session["_auth_user_id"]) == social.user.pk
+    assert response["Location"] == "/accounts/login/"
+    assert not UserSocialAuth.objects.filter(provider="github", uid="777").exists()
+    assert get_user_model().objects.count() == 1
+    assert "_auth_user_id" not in client.session
 
 
 def test_state_mismatch_is_refused_and_creates_nobody(client):
@@ -152,7 +153,10 @@ def test_providers_without_keys_are_hidden_from_the_sign_in_page(client):
 def test_providers_without_keys_are_not_enabled_backends():
     # Social-auth reads AUTHENTICATION_BACKENDS once at start-up, so a provider left out here answers
     # 404 at /auth/login/<name>/ (as an unknown provider does below) instead of a broken redirect.
-    assert authentication_backends(github=False, google=False) == ["django.contrib.auth.backends.ModelBackend"]
+    assert authentication_backends(github=False, google=False) == [
+        "axes.backends.AxesBackend",
+        "accounts.backends.EmailOrUsernameBackend",
+    ]
     assert "social_core.backends.github.GithubOAuth2" in authentication_backends(github=True, google=False)
 
 

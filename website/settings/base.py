@@ -25,6 +25,7 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["localhost", "127.0.0.
 
 INSTALLED_APPS = [
     "website",
+    "accounts",
     "shop",
     "jobs",
     "billing",
@@ -54,6 +55,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.sitemaps",
     "django.contrib.staticfiles",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +72,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "social_django.middleware.SocialAuthExceptionMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in (site or Wagtail admin) into its lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "website.urls"
@@ -177,13 +181,18 @@ SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET = env("SOCIAL_AUTH_GOOGLE_OAUTH2_SECRET", defau
 
 
 def authentication_backends(*, github: bool, google: bool) -> list[str]:
-    """Only providers with keys are enabled, so one without keys is hidden (404), not broken."""
-    backends = []
+    """Only providers with keys are enabled, so one without keys is hidden (404), not broken.
+
+    django-axes comes first: it refuses a locked-out username-and-address pair before any password is checked
+    (AxesBackend, not the standalone one: a session naming the first backend, as `force_login()` may, still loads
+    its user). Passwords are checked by accounts' backend, Django's ModelBackend that also takes an e-mail address.
+    """
+    backends = ["axes.backends.AxesBackend"]
     if github:
         backends.append("social_core.backends.github.GithubOAuth2")
     if google:
         backends.append("social_core.backends.google.GoogleOAuth2")
-    return [*backends, "django.contrib.auth.backends.ModelBackend"]
+    return [*backends, "accounts.backends.EmailOrUsernameBackend"]
 
 
 AUTHENTICATION_BACKENDS = authentication_backends(
@@ -212,17 +221,55 @@ SOCIAL_AUTH_PIPELINE = [
     "social_core.pipeline.social_auth.social_uid",
     "social_core.pipeline.social_auth.auth_allowed",
     "social_core.pipeline.social_auth.social_user",
+    # A first social sign-in whose e-mail belongs to an account stops here with a message: its owner signs in and
+    # links the provider from /accounts/ (signed in, the steps below link it to that account).
+    "accounts.pipeline.refuse_address_of_existing_account",
     "social_core.pipeline.user.get_username",
     "social_core.pipeline.user.create_user",
+    "accounts.pipeline.record_new_account_address",
     "social_core.pipeline.social_auth.associate_user",
     "social_core.pipeline.social_auth.load_extra_data",
     "social_core.pipeline.user.user_details",
 ]
+# Unlinking a provider (POST /auth/disconnect/<provider>/ from /accounts/): social-auth's own steps, which refuse to
+# remove the last way in (no usable password and no other provider).
+SOCIAL_AUTH_DISCONNECT_PIPELINE = [
+    "social_core.pipeline.disconnect.allowed_to_disconnect",
+    "social_core.pipeline.disconnect.get_entries",
+    "social_core.pipeline.disconnect.revoke_tokens",
+    "social_core.pipeline.disconnect.disconnect",
+]
+SOCIAL_AUTH_DISCONNECT_REDIRECT_URL = "/accounts/"
+SOCIAL_AUTH_NEW_ASSOCIATION_REDIRECT_URL = "/accounts/"
 SOCIAL_AUTH_PROTECTED_USER_FIELDS = ["username", "email"]
 SOCIAL_AUTH_SANITIZE_REDIRECTS = True
 SOCIAL_AUTH_JSONFIELD_ENABLED = True
 SOCIAL_AUTH_LOGIN_ERROR_URL = "/accounts/login/"
 SOCIAL_AUTH_REDIRECT_IS_HTTPS = False
+
+# --- Accounts -----------------------------------------------------------------------------------
+# The one-time link a guest's order confirmation carries: it signs the buyer in once, within this time.
+ACCOUNTS_SIGN_IN_LINK_MAX_AGE = timedelta(days=3)
+# Seconds a sign-up's e-mail verification link stays valid.
+ACCOUNTS_VERIFICATION_LINK_MAX_AGE = 60 * 60 * 24 * 3
+# (requests, seconds) per client address and per e-mail address; over either, the request is refused (429).
+ACCOUNTS_RATE_LIMITS = {
+    "sign_up": {"ip": (10, 60 * 60), "email": (3, 60 * 60)},
+    "password_reset": {"ip": (10, 60 * 60), "email": (3, 60 * 60)},
+}
+# Proxies (addresses or networks) whose X-Forwarded-For is believed for the client's address (lockouts and rate
+# limits, accounts.client_ip); empty: REMOTE_ADDR is the client.
+DJANGO_TRUSTED_PROXIES = env.list("DJANGO_TRUSTED_PROXIES", default=[])
+
+# django-axes: password sign-in (site and Wagtail admin) locks a username-and-address pair out after
+# AXES_FAILURE_LIMIT failures in a row, for AXES_COOLOFF_TIME; a failure during the lockout starts it again.
+AXES_FAILURE_LIMIT = 5
+AXES_COOLOFF_TIME = timedelta(minutes=15)
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_CLIENT_IP_CALLABLE = "accounts.client_ip.client_ip"
+AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
+AXES_VERBOSE = False
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

@@ -49,3 +49,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     def _remove_test_db(path=_test_db):
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
+
+
+# django-axes refuses an authenticate() without a request, as Django's `Client.login()` and Wagtail's test helpers
+# make; tests/accounts/test_lockout.py turns it on for the tests of the lockout itself.
+AXES_ENABLED = False
