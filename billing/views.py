@@ -118,6 +118,7 @@ def checkout_return(request):
         messages.info(request, "We are confirming your payment with the bank; it will appear here shortly.")
         return redirect("billing:payment_detail", reference=charge.reference)
     if charge.is_paid:
+        card_services.cards_remove_duplicates(user=request.user)
         messages.success(request, f"Thank you: {charge.display_amount} paid for {charge.description}.")
         return _safe_redirect(request, charge.success_url, reverse("billing:payment_detail", args=[charge.reference]))
     messages.info(request, "Your payment is processing. We will confirm it as soon as the bank does.")

@@ -3,7 +3,8 @@
 import logging
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from wagtail.models import Site
 
@@ -14,7 +15,9 @@ logger = logging.getLogger(__name__)
 TEMPLATES = {
     "paid": ("shop/email/order_paid_subject.txt", "shop/email/order_paid.txt"),
     "refunded": ("shop/email/order_refunded_subject.txt", "shop/email/order_refunded.txt"),
+    "shipped": ("shop/email/order_shipped_subject.txt", "shop/email/order_shipped.txt"),
 }
+# An HTML part beside the plain one, for the kinds that have it (shop/email/<name>.html).
 
 
 def _site_root() -> str:
@@ -23,7 +26,7 @@ def _site_root() -> str:
 
 
 def order_email_send(*, order_id: int, kind: str) -> bool:
-    """Send the buyer the `kind` ("paid" or "refunded") e-mail for an order; False when there is nobody to tell."""
+    """Send the buyer the `kind` ("paid", "refunded" or "shipped") e-mail for an order; False when there is nobody to tell."""
     order = Order.objects.select_related("user").prefetch_related("lines").filter(pk=order_id).first()
     if order is None:
         return False
@@ -35,5 +38,10 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     context = {"order": order, "lines": list(order.lines.all()), "order_url": _site_root() + order.get_absolute_url()}
     subject = " ".join(render_to_string(subject_template, context).split())
     body = render_to_string(body_template, context)
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
+    try:
+        message.attach_alternative(render_to_string(body_template.removesuffix(".txt") + ".html", context), "text/html")
+    except TemplateDoesNotExist:
+        pass  # plain text alone for this kind
+    message.send()
     return True

@@ -21,6 +21,8 @@ from billing.stripe_client import PaymentError
 from shop.emails import order_email_send
 from shop.holds import products_live_held, products_lock
 from shop.models import Cart, Order, ProductPage, StockHold
+from shop.shipments import order_event_record
+from shop.shipping import order_snapshot_shipping
 
 logger = logging.getLogger(__name__)
 
@@ -71,7 +73,9 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
         ProductPage.objects.filter(pk=line.product_id).update(stock_on_hand=F("stock_on_hand") - line.quantity)
     order.status = Order.Status.PAID
     order.closed_at = None
-    order.save(update_fields=["status", "paid_at", "closed_at", "updated_at"])
+    shipping_fields = order_snapshot_shipping(order=order, charge=charge)
+    order.save(update_fields=["status", "paid_at", "closed_at", *shipping_fields, "updated_at"])
+    order_event_record(order=order, status=Order.Status.PAID, note=order.shipping_rate_name)
     Cart.objects.filter(user_id=order.user_id).delete()
     transaction.on_commit(partial(order_email_send, order_id=order.pk, kind="paid"), robust=True)
     return order

@@ -6,6 +6,9 @@ from django.db import models
 class OrderStatus(models.TextChoices):
     PENDING = "pending", "Awaiting payment"
     PAID = "paid", "Paid"
+    # After payment, for orders with something to send: shipped with tracking, then delivered.
+    SHIPPED = "shipped", "Shipped"
+    DELIVERED = "delivered", "Delivered"
     EXPIRED = "expired", "Expired"
     CANCELED = "canceled", "Canceled"
     REFUND_PENDING = "refund_pending", "Refund pending"

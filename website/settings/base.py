@@ -275,6 +275,8 @@ SHOP_LOW_STOCK_THRESHOLD = 5
 SHOP_HOLD_MARGIN_MINUTES = 5
 # Whether a staff refund of a paid order puts its units back on the shelf (False: returns are checked first).
 SHOP_RESTOCK_ON_REFUND = True
+# Where the shop ships to until an editor changes Settings → Shipping countries (two-letter codes).
+SHOP_SHIPPING_COUNTRIES = ["US", "CA", "GB", "IE", "FR", "DE", "NL", "AU", "JP"]
 SHOP_ORDERS_PAGE_SIZE = 20
 
 # --- Billing ------------------------------------------------------------------------------------
