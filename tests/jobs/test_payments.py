@@ -40,7 +40,8 @@ def post_and_pay_with_a_new_card(client, sandbox) -> tuple[JobPage, Charge]:
     response = client.post(payment_url(job), {"action": "checkout"})
     assert response.status_code == 303
     charge = Charge.objects.for_object(job).get(status=Charge.Status.PENDING)
-    sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    # The poster ticks "save this card", so the bump below can use it.
+    sandbox.pay_checkout_session(charge.stripe_checkout_session_id, save_card=True)
     return job, charge
 
 
