@@ -90,11 +90,20 @@ class StripeSandbox:
         payment_method: str = "",
         save_card: bool = False,
         email: str = "",
+        shipping_rate: str = "",
+        shipping_address: dict | None = None,
     ) -> dict:
-        """Pay as a buyer on the hosted page would; returns the completed session or raises CardDeclined."""
+        """Pay as a buyer on the hosted page would; returns the completed session or raises CardDeclined.
+
+        A session that collects an address gets `shipping_address` (or a test address in its first allowed
+        country) and `shipping_rate` (a `shr_...` id of its options; the first by default)."""
         data = {"card_number": card_number, "payment_method": payment_method, "email": email}
         if save_card:
             data["save_card"] = "true"
+        if shipping_rate:
+            data["shipping_rate"] = shipping_rate
+        for name, value in (shipping_address or {}).items():
+            data[f"shipping_address[{name}]"] = value
         return self._control("POST", f"/_sandbox/checkout/{session_id}/pay", data=data)
 
     def expire_session(self, session_id: str) -> dict:
