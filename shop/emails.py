@@ -1,5 +1,6 @@
 """E-mails to buyers about their orders, rendered from templates/shop/email/."""
 
+import contextlib
 import logging
 
 from django.conf import settings
@@ -26,7 +27,8 @@ def _site_root() -> str:
 
 
 def order_email_send(*, order_id: int, kind: str) -> bool:
-    """Send the buyer the `kind` ("paid", "refunded" or "shipped") e-mail for an order; False when there is nobody to tell."""
+    """Send the buyer the `kind` ("paid", "refunded" or "shipped") e-mail for an order, with an HTML part where the
+    kind has one; False when there is nobody to tell."""
     order = Order.objects.select_related("user").prefetch_related("lines").filter(pk=order_id).first()
     if order is None:
         return False
@@ -39,9 +41,7 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     subject = " ".join(render_to_string(subject_template, context).split())
     body = render_to_string(body_template, context)
     message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient])
-    try:
+    with contextlib.suppress(TemplateDoesNotExist):  # plain text alone for a kind without an HTML template
         message.attach_alternative(render_to_string(body_template.removesuffix(".txt") + ".html", context), "text/html")
-    except TemplateDoesNotExist:
-        pass  # plain text alone for this kind
     message.send()
     return True

@@ -617,10 +617,13 @@ class ShippingRate(models.Model):
         help_text="Two-letter codes of the countries this rate serves (US CA); each must be a shipping country.",
     )
     min_days = models.PositiveSmallIntegerField(
-        "delivery from", default=1, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="Business days."
+        "delivery from", default=1, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="Working days."
     )
     max_days = models.PositiveSmallIntegerField(
-        "delivery up to", default=5, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="Business days."
+        "delivery up to",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Working days.",
     )
     free_over_amount = models.PositiveIntegerField(
         "free over",
@@ -660,7 +663,7 @@ class ShippingRate(models.Model):
         outside = [code for code in codes if code not in served]
         if outside:
             raise ValidationError(
-                {"countries": f"The shop does not ship to {', '.join(outside)}; add it to the shipping countries first."}
+                {"countries": f"The shop does not ship to {', '.join(outside)}; add it to the shipping countries."}
             )
 
     @property
@@ -674,7 +677,7 @@ class ShippingRate(models.Model):
     def delivery_estimate(self) -> str:
         if self.min_days == self.max_days:
             return f"{self.min_days} business day{'s' if self.min_days != 1 else ''}"
-        return f"{self.min_days}–{self.max_days} business days"
+        return f"{self.min_days} to {self.max_days} business days"
 
     def amount_for(self, subtotal_amount: int) -> int:
         """What this rate costs an order whose products come to `subtotal_amount` (same currency)."""

@@ -97,7 +97,8 @@ def order_mark_delivered(*, order_id: int, user=None) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.status != Order.Status.SHIPPED:
-            raise ShipmentError(f"Only a shipped order can be delivered; {order} is {order.get_status_display().lower()}.")
+            status = order.get_status_display().lower()
+            raise ShipmentError(f"Only a shipped order can be delivered; {order} is {status}.")
         order.status = Order.Status.DELIVERED
         order.delivered_at = timezone.now()
         order.save(update_fields=["status", "delivered_at", "updated_at"])

@@ -139,7 +139,10 @@ def order_payment_lines(order: Order) -> list[PaymentLine]:
     lines = order.lines.select_related("product__image")
     return [
         PaymentLine(
-            name=line.title, unit_amount=line.unit_price_amount, quantity=line.quantity, image_url=_image_url(line.product)
+            name=line.title,
+            unit_amount=line.unit_price_amount,
+            quantity=line.quantity,
+            image_url=_image_url(line.product),
         )
         for line in lines
     ]
@@ -184,7 +187,7 @@ def order_snapshot_shipping(*, order: Order, charge: Charge) -> list[str]:
     order.shipping_rate_name = (offered.get("name") or (rate.name if rate else ""))[:100]
     if offered.get("min_days") and offered.get("max_days"):
         low, high = offered["min_days"], offered["max_days"]
-        order.shipping_estimate = f"{low} business days" if low == high else f"{low}–{high} business days"
+        order.shipping_estimate = f"{low} business days" if low == high else f"{low} to {high} business days"
     order.shipping_amount = charge.shipping_amount
     order.total_amount += charge.shipping_amount
     order.shipping_name = address.get("name", "")[:200]
@@ -208,4 +211,3 @@ def order_snapshot_shipping(*, order: Order, charge: Charge) -> list[str]:
         "shipping_postal_code",
         "shipping_country",
     ]
-

@@ -112,9 +112,8 @@ async def create_session(sandbox: Sandbox, params: dict) -> dict:
     currency = currencies.pop()
     total = sum(item["amount_total"] for item in items)
     allowed_countries = parse_address_collection(params.get("shipping_address_collection"))
-    shipping_options = [
-        parse_shipping_option(sandbox, raw, index, currency) for index, raw in enumerate(params.get("shipping_options") or [])
-    ]
+    raw_options = params.get("shipping_options") or []
+    shipping_options = [parse_shipping_option(sandbox, raw, index, currency) for index, raw in enumerate(raw_options)]
     if len(shipping_options) > 5:
         raise StripeError(400, "You may only specify up to 5 shipping options.", param="shipping_options")
     if total <= 0:
@@ -214,9 +213,7 @@ def parse_shipping_option(sandbox: Sandbox, raw, index: int, currency: str) -> d
     else:
         data = raw.get("shipping_rate_data")
         if not isinstance(data, dict) or not data.get("display_name"):
-            raise StripeError(
-                400, f"Missing required param: {param}[shipping_rate_data][display_name].", param=param
-            )
+            raise StripeError(400, f"Missing required param: {param}[shipping_rate_data][display_name].", param=param)
         fixed = data.get("fixed_amount") or {}
         amount = as_int(fixed.get("amount"), f"{param}[shipping_rate_data][fixed_amount][amount]")
         if amount < 0:
@@ -239,7 +236,8 @@ def parse_shipping_option(sandbox: Sandbox, raw, index: int, currency: str) -> d
     if rate["fixed_amount"]["currency"] != currency:
         raise StripeError(
             400,
-            f"The shipping option's currency ({rate['fixed_amount']['currency']}) must match the line items' ({currency}).",
+            f"The shipping option's currency ({rate['fixed_amount']['currency']}) must match the line items' "
+            f"({currency}).",
             param=param,
         )
     return {"shipping_amount": rate["fixed_amount"]["amount"], "shipping_rate": rate["id"]}
@@ -247,7 +245,12 @@ def parse_shipping_option(sandbox: Sandbox, raw, index: int, currency: str) -> d
 
 def shipping_cost(option: dict) -> dict:
     amount = option["shipping_amount"]
-    return {"amount_subtotal": amount, "amount_tax": 0, "amount_total": amount, "shipping_rate": option["shipping_rate"]}
+    return {
+        "amount_subtotal": amount,
+        "amount_tax": 0,
+        "amount_total": amount,
+        "shipping_rate": option["shipping_rate"],
+    }
 
 
 def parse_line_item(raw, index: int) -> dict:
@@ -271,8 +274,10 @@ def parse_line_item(raw, index: int) -> dict:
     product_data = price_data.get("product_data") or {}
     name = product_data.get("name")
     images = product_data.get("images") or []
-    if not isinstance(images, list) or len(images) > 8 or not all(
-        isinstance(url, str) and url.startswith(("http://", "https://")) for url in images
+    if (
+        not isinstance(images, list)
+        or len(images) > 8
+        or not all(isinstance(url, str) and url.startswith(("http://", "https://")) for url in images)
     ):
         raise StripeError(400, "Invalid URL in images.", param=f"{param}[price_data][product_data][images]")
     if not name and not price_data.get("product"):
@@ -388,5 +393,6 @@ async def retrieve_shipping_rate(request: web.Request) -> web.Response:
     sandbox = sandbox_of(request)
     rate = sandbox.shipping_rates.get(request.match_info["id"])
     if rate is None:
-        raise StripeError(404, f"No such shipping_rate: '{request.match_info['id']}'", code="resource_missing", param="id")
+        message = f"No such shipping_rate: '{request.match_info['id']}'"
+        raise StripeError(404, message, code="resource_missing", param="id")
     return json_response(rate)

@@ -26,7 +26,8 @@ legend { font-weight: 600; padding: 0 .25rem; }
 .row .field { flex: 1; }
 label { font-weight: 600; }
 .choice label { font-weight: 400; }
-td img { width: 48px; height: 48px; object-fit: cover; border-radius: 4px; vertical-align: middle; margin-right: .5rem; }
+td img { width: 48px; height: 48px; object-fit: cover; border-radius: 4px; vertical-align: middle;
+         margin-right: .5rem; }
 select, input[type=text], input[type=email] { font: inherit; padding: .5rem .6rem; border: 1px solid #767e8c;
        border-radius: 6px; color: #1b1f24; background: #fff; }
 input[aria-invalid=true] { border-color: #a1262b; border-width: 2px; }
@@ -160,7 +161,7 @@ def _estimate(rate: dict) -> str:
     low, high = (estimate.get("minimum") or {}).get("value"), (estimate.get("maximum") or {}).get("value")
     if not low or not high:
         return ""
-    return f", {low} business days" if low == high else f", {low}–{high} business days"
+    return f", {low} business days" if low == high else f", {low} to {high} business days"
 
 
 def _shipping_parts(session: dict, shipping_rates: dict, values: dict) -> tuple[str, str]:
@@ -170,7 +171,10 @@ def _shipping_parts(session: dict, shipping_rates: dict, values: dict) -> tuple[
     if cost:
         name = (shipping_rates.get(cost["shipping_rate"]) or {}).get("display_name", "")
         amount = format_amount(cost["amount_total"], session["currency"])
-        row = f'<tr><th scope="row" colspan="2">Shipping ({escape(name)})</th><td class="amount">{escape(amount)}</td></tr>'
+        row = (
+            f'<tr><th scope="row" colspan="2">Shipping ({escape(name)})</th>'
+            f'<td class="amount">{escape(amount)}</td></tr>'
+        )
     fields = ""
     collection = session.get("shipping_address_collection")
     if collection:
@@ -200,7 +204,8 @@ def _shipping_parts(session: dict, shipping_rates: dict, values: dict) -> tuple[
             + "</div>"
             + text_field("state", "State or region (optional)", "address-level1", required=False)
             + '<div class="field"><label for="shipping_country">Country</label>'
-            f'<select id="shipping_country" name="shipping_country" autocomplete="shipping country">{countries}</select></div>'
+            '<select id="shipping_country" name="shipping_country" autocomplete="shipping country">'
+            f"{countries}</select></div>"
             "</fieldset>"
         )
     options = session.get("shipping_options") or []
@@ -210,7 +215,8 @@ def _shipping_parts(session: dict, shipping_rates: dict, values: dict) -> tuple[
         for option in options:
             rate = shipping_rates.get(option["shipping_rate"]) or {}
             rate_id = escape(option["shipping_rate"])
-            price = "Free" if option["shipping_amount"] == 0 else format_amount(option["shipping_amount"], session["currency"])
+            amount = option["shipping_amount"]
+            price = "Free" if amount == 0 else format_amount(amount, session["currency"])
             choices += (
                 f'<div class="choice"><input type="radio" name="shipping_rate" id="rate-{rate_id}" value="{rate_id}"'
                 f'{" checked" if option["shipping_rate"] == chosen else ""}> <label for="rate-{rate_id}">'

@@ -62,7 +62,11 @@ def _line_items(*, charge: Charge, lines: list, base_url: str) -> list[dict]:
         items.append(
             {
                 "quantity": line["quantity"],
-                "price_data": {"currency": charge.currency, "unit_amount": line["unit_amount"], "product_data": product_data},
+                "price_data": {
+                    "currency": charge.currency,
+                    "unit_amount": line["unit_amount"],
+                    "product_data": product_data,
+                },
             }
         )
     return items

@@ -165,9 +165,9 @@ def _check_session_terms(charge: Charge, session: dict) -> ShippingChoice | None
     chosen_rate = cost.get("shipping_rate")
     chosen_rate = chosen_rate.get("id") if isinstance(chosen_rate, dict) else chosen_rate
     offered_rates = [
-        (item.get("shipping_rate") or {}).get("id") if isinstance(item.get("shipping_rate"), dict) else item.get(
-            "shipping_rate"
-        )
+        (item.get("shipping_rate") or {}).get("id")
+        if isinstance(item.get("shipping_rate"), dict)
+        else item.get("shipping_rate")
         for item in session.get("shipping_options") or []
     ]
     if not chosen_rate or chosen_rate not in offered_rates or len(offered_rates) != len(terms["options"]):
@@ -176,7 +176,8 @@ def _check_session_terms(charge: Charge, session: dict) -> ShippingChoice | None
     shipping = cost.get("amount_total")
     if shipping is None or int(shipping) != option["amount"]:
         raise ValidationError(
-            f"Session for {reference} charges {shipping} for shipping at {option['name']}, which costs {option['amount']}."
+            f"Session for {reference} charges {shipping} for shipping at {option['name']}, "
+            f"which costs {option['amount']}."
         )
     if total is None or int(total) != goods + option["amount"]:
         raise ValidationError(
@@ -189,7 +190,10 @@ def _check_session_terms(charge: Charge, session: dict) -> ShippingChoice | None
     return ShippingChoice(
         option=option["key"],
         amount=option["amount"],
-        address={"name": (details.get("name") or "")[:200], **{f: (address.get(f) or "")[:200] for f in ADDRESS_FIELDS}},
+        address={
+            "name": (details.get("name") or "")[:200],
+            **{name: (address.get(name) or "")[:200] for name in ADDRESS_FIELDS},
+        },
     )
 
 
