@@ -120,7 +120,7 @@ def order_record_refund(*, order_id: int, charge: Charge) -> Order:
 def order_record_dispute(*, order_id: int) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status == Order.Status.PAID:
+        if order.status in Order.Status.fulfilled():
             order.status = Order.Status.DISPUTED
             order.save(update_fields=["status", "updated_at"])
     return order
@@ -134,13 +134,13 @@ def order_refund(*, order: Order, reason: str, restock: bool | None = None) -> O
     if not reason:
         raise OrderActionError("Say why the order is refunded; the buyer is told.")
     order.refresh_from_db()
-    if order.status not in (Order.Status.PAID, Order.Status.REFUND_PENDING):
+    if order.status not in (*Order.Status.fulfilled(), Order.Status.REFUND_PENDING):
         raise OrderActionError(f"Only a paid order can be refunded; this one is {order.get_status_display().lower()}.")
     charge = Charge.objects.for_object(order).succeeded().order_by("-paid_at").first()
     if charge is None:
         raise OrderActionError("This order has no payment left to refund.")
     restock = settings.SHOP_RESTOCK_ON_REFUND if restock is None else restock
-    sold = order.status == Order.Status.PAID  # a refund-pending order never took stock
+    sold = order.status in Order.Status.fulfilled()  # a refund-pending order never took stock
     Order.objects.filter(pk=order.pk).update(refund_reason=reason[:500])
     try:
         charge_refund(charge=charge)

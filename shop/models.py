@@ -432,7 +432,7 @@ class Order(models.Model):
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"], name="shop_order_user_created")]
         constraints = [models.CheckConstraint(condition=Q(total_amount__gt=0), name="shop_order_total_positive")]
-        permissions = [("refund_order", "Can refund orders")]
+        permissions = [("refund_order", "Can refund orders"), ("ship_order", "Can mark orders shipped")]
 
     def __str__(self):
         return f"Order {self.number}"

@@ -14,3 +14,8 @@ class OrderStatus(models.TextChoices):
     REFUND_PENDING = "refund_pending", "Refund pending"
     REFUNDED = "refunded", "Refunded"
     DISPUTED = "disputed", "Disputed"
+
+    @classmethod
+    def fulfilled(cls) -> tuple[str, ...]:
+        """Paid and kept: the steps a paid order goes through until it arrives."""
+        return (cls.PAID, cls.SHIPPED, cls.DELIVERED)
