@@ -158,7 +158,7 @@ class OrderViewSet(ModelViewSet):
         "number",
         "user",
         "email",
-        "status",
+        "get_status_display",
         "currency",
         "total_amount",
         "shipping_amount",
@@ -169,6 +169,7 @@ class OrderViewSet(ModelViewSet):
         *shipping_admin.EXPORT_FIELDS,
     ]
     export_headings = {
+        "get_status_display": "Status",
         "total_amount": "Total (minor units)",
         "shipping_amount": "Shipping (minor units)",
         "user": "User",
