@@ -149,6 +149,8 @@ async def proxy(request: web.Request) -> web.Response:
     if content_type != "application/json":
         return web.Response(body=payload, status=status, content_type=content_type)
     data = json.loads(payload)
+    if request.method == "GET" and request.path == "/v1/payment_methods" and isinstance(data.get("data"), list):
+        data["data"].reverse()  # Stripe lists newest first; localstripe in the order they were made
     card = params.get("card")
     if request.method == "POST" and request.path == "/v1/payment_methods" and status == 200 and isinstance(card, dict):
         sandbox.card_fingerprints[data.get("id")] = card_fingerprint(normalise_card_number(str(card.get("number", ""))))
