@@ -21,6 +21,7 @@ from billing.models import Charge
 from billing.money import format_amount
 from billing.services import cards as card_services
 from billing.services import checkout as checkout_services
+from billing.services.charges import payable_ships
 from billing.stripe_client import PaymentError, WebhookSignatureError
 
 logger = logging.getLogger(__name__)
@@ -85,7 +86,8 @@ def pay(request, token):
 
     cards, cards_unavailable = [], False
     try:
-        cards = [card for card in card_services.card_list(user=request.user) if not card.is_expired]
+        if not payable_ships(payable=payable):  # an address and a rate are asked for by Checkout alone
+            cards = [card for card in card_services.card_list(user=request.user) if not card.is_expired]
     except PaymentError:
         cards_unavailable = True
     context = {

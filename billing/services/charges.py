@@ -52,6 +52,12 @@ def payable_lines(*, payable, amount: int) -> list:
     return lines[:100]  # Stripe's limit for one Checkout Session
 
 
+def payable_ships(*, payable) -> bool:
+    """Whether paying needs an address and a rate, which only Checkout collects (a saved card cannot)."""
+    offer = getattr(payable, "payment_shipping", None)
+    return callable(offer) and offer() is not None
+
+
 def payable_shipping(*, payable) -> dict:
     """The payable's shipping terms as stored on the charge ({} when it ships nothing), or PaymentError."""
     offer = getattr(payable, "payment_shipping", None)

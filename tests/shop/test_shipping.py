@@ -7,7 +7,10 @@ from django.core.exceptions import ValidationError
 
 from billing import stripe_client
 from billing.models import Charge
+from billing.services import cards
 from billing.services.settlement import charge_settle_checkout_session
+from billing.stripe_client import PaymentError
+from billing.tokens import payment_url
 from shop.factories import ShippingRateFactory
 from shop.models import Order, OrderEvent, ShippingRate, ShippingSettings
 from shop.shipping import ShippingError, cheapest_quote, rate_quote, shipping_quotes
@@ -240,3 +243,14 @@ def test_a_session_whose_shipping_total_was_tampered_with_is_refused_and_nothing
         order.refresh_from_db()
         assert charge.status == Charge.Status.PENDING
         assert order.status == Order.Status.PENDING
+
+
+def test_an_order_that_ships_is_paid_through_checkout_not_a_saved_card(stripe_sandbox, signed_in, user, mug, rates):
+    add(signed_in, mug)
+    signed_in.post("/cart/checkout/", {"country": "GB"})
+    order = Order.objects.get()
+    page = signed_in.get(payment_url(order)).content.decode()
+    assert 'value="saved_card"' not in page
+    with pytest.raises(PaymentError, match="needs a delivery address"):
+        cards.charge_pay_with_saved_card(user=user, payable=order, payment_method_id="pm_anything")
+    assert Charge.objects.for_object(order).get().status == Charge.Status.PENDING
