@@ -4,6 +4,7 @@ and a printable packing slip. The order viewset (shop.admin_views) links here.""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.generic import FormView, View
@@ -75,7 +76,9 @@ class OrderDeliveredView(View):
         if not can_ship(request.user):
             raise PermissionDenied
         try:
-            order = order_mark_delivered(order_id=get_object_or_404(Order, pk=pk).pk, user=request.user)
+            order = order_mark_delivered(order_id=pk, user=request.user)
+        except Order.DoesNotExist:
+            raise Http404("No such order.") from None
         except ShipmentError as error:
             messages.error(request, error.message)
             return redirect("shop_order:inspect", pk)

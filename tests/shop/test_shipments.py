@@ -4,7 +4,7 @@ packing slip and the CSV export, and every refusal leaving the order as it was."
 import pytest
 from django.core import mail
 
-from shop.models import Order, OrderEvent
+from shop.models import Order, OrderEvent, ShippingRate, ShippingSettings
 from shop.shipments import ShipmentError, Tracking, order_mark_delivered, order_mark_shipped, orders_mark_shipped
 from tests.shop.test_checkout import make_order
 
@@ -227,3 +227,52 @@ def test_the_csv_export_carries_address_and_status(admin_client, user, product):
         assert heading in header, heading
     for value in ("Shipped", "Ada Lovelace", "SW1Y 4JH", "GB", "RM123456789GB"):
         assert value in row, value
+
+
+def test_editors_add_a_shipping_rate_as_a_snippet_and_a_country_outside_the_shop_is_refused(admin_client):
+    url = "/admin/snippets/shop/shippingrate/add/"
+    form = {
+        "name": "Standard",
+        "amount": "495",
+        "currency": "USD",
+        "countries": "US GB",
+        "min_days": "3",
+        "max_days": "5",
+        "free_over_amount": "",
+        "active": "on",
+    }
+    refused = admin_client.post(url, {**form, "countries": "US BR"})
+    assert refused.status_code == 200
+    assert "The shop does not ship to BR" in refused.content.decode()
+    assert not ShippingRate.objects.exists()
+
+    assert admin_client.post(url, form).status_code == 302
+    rate = ShippingRate.objects.get()
+    assert (rate.name, rate.amount, rate.country_codes, rate.delivery_estimate) == (
+        "Standard",
+        495,
+        ["US", "GB"],
+        "3 to 5 business days",
+    )
+
+
+def test_the_shipping_countries_setting_refuses_an_unknown_code(admin_client):
+    url = admin_client.get("/admin/settings/shop/shippingsettings/")["Location"]
+    assert admin_client.get(url).status_code == 200
+    response = admin_client.post(url, {"countries": "US XX"})
+    assert "Not a country we can ship to: XX" in response.content.decode()
+    assert admin_client.post(url, {"countries": "us, gb"}).status_code == 302
+    assert ShippingSettings.load().country_codes == ["US", "GB"]
+
+
+def test_the_admin_marks_a_shipped_order_delivered_and_refuses_a_paid_one(admin_client, user, product):
+    order = paid_physical_order(user, product)
+    refused = admin_client.post(f"/admin/shop_order/delivered/{order.pk}/", follow=True)
+    assert "Only a shipped order can be delivered" in refused.content.decode()
+    assert snapshot(order)[0] == Order.Status.PAID
+
+    order_mark_shipped(order_id=order.pk, tracking=TRACKING)
+    assert admin_client.post(f"/admin/shop_order/delivered/{order.pk}/").status_code == 302
+    order.refresh_from_db()
+    assert order.status == Order.Status.DELIVERED and order.delivered_at is not None
+    assert admin_client.post("/admin/shop_order/delivered/999999/").status_code == 404
