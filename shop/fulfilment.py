@@ -66,7 +66,9 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
         order.refund_reason = (
             f"{', '.join(short)} sold out before your payment reached us, so we are refunding it in full."
         )[:500]
-        order.save(update_fields=["status", "paid_at", "refund_reason", "updated_at"])
+        # The whole payment, shipping included, goes back: the order's total says what that was.
+        shipping_fields = order_snapshot_shipping(order=order, charge=charge)
+        order.save(update_fields=["status", "paid_at", "refund_reason", *shipping_fields, "updated_at"])
         transaction.on_commit(partial(_refund_after_commit, order.pk), robust=True)
         return order
     for line in lines:
