@@ -112,6 +112,12 @@ class Charge(models.Model):
 
     card_brand = models.CharField(max_length=32, blank=True)
     card_last4 = models.CharField(max_length=4, blank=True)
+    # Shipping, for a payable that offers it (billing.payables.ShippingTerms): what Checkout offered, and what the
+    # payer chose and where to. Once paid, `amount` is the whole sum taken, `shipping_amount` included.
+    shipping_terms = models.JSONField(default=dict, blank=True)
+    shipping_option = models.CharField(max_length=100, blank=True)
+    shipping_amount = models.PositiveBigIntegerField(default=0)
+    shipping_address = models.JSONField(default=dict, blank=True)
     receipt_url = models.URLField(max_length=1000, blank=True)
 
     created_at = models.DateTimeField(default=timezone.now, editable=False)

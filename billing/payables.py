@@ -10,9 +10,17 @@ A payable is any model instance that offers these methods (shop orders, job list
     payment_success_url() -> str          where the payer lands after paying (a path on this site)
     payment_cancel_url() -> str           where the payer lands after giving up
 
-and may offer
+and may offer these (a job listing offers only the first, and is paid as one line with no address):
 
-    payment_outcome() -> str              what the payment buys ("live until 13 Dec, 18:24"), shown before paying
+    payment_outcome() -> str                    what the payment buys ("live until 13 Dec, 18:24"), shown before
+                                                paying
+
+    payment_line_items() -> list[PaymentLine]   what Stripe's page, receipt and Dashboard list; must add up to
+                                                payment_amount(), or billing falls back to one line
+    payment_shipping() -> ShippingTerms | None  the countries it may be sent to and the rates to choose from;
+                                                Checkout then collects an address and a rate, the session's
+                                                total is checked against amount + the chosen rate, and the
+                                                choice is kept on the charge (`shipping_*`) for the payable
 
 An app registers its models in its AppConfig.ready():
 
@@ -25,6 +33,7 @@ change once, inside the ledger's transaction (see `announce`).
 """
 
 import logging
+from dataclasses import asdict, dataclass, field
 
 from django.apps import apps
 from django.contrib.contenttypes.models import ContentType
@@ -42,6 +51,36 @@ REQUIRED_METHODS = (
 )
 
 _registry: dict[str, type] = {}
+
+
+@dataclass(frozen=True)
+class PaymentLine:
+    """One line on the payment page: `unit_amount` in the payable's currency, minor units."""
+
+    name: str
+    unit_amount: int
+    quantity: int = 1
+    image_url: str = ""  # a path on this site or an absolute http(s) URL; Stripe shows it beside the name
+
+
+@dataclass(frozen=True)
+class ShippingOption:
+    """A rate the payer may choose. `key` comes back on the charge to say which one they chose."""
+
+    key: str
+    name: str
+    amount: int
+    min_days: int | None = None
+    max_days: int | None = None
+
+
+@dataclass(frozen=True)
+class ShippingTerms:
+    countries: list[str]
+    options: list[ShippingOption] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return {"countries": list(self.countries), "options": [asdict(option) for option in self.options]}
 
 
 class PayableNotFound(LookupError):

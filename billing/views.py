@@ -23,6 +23,7 @@ from billing.models import Charge
 from billing.money import format_amount
 from billing.services import cards as card_services
 from billing.services import checkout as checkout_services
+from billing.services.charges import payable_ships
 from billing.stripe_client import PaymentError, WebhookSignatureError
 
 logger = logging.getLogger(__name__)
@@ -87,7 +88,8 @@ def pay(request, token):
 
     cards, cards_unavailable = [], False
     try:
-        cards = [card for card in card_services.card_list(user=request.user) if not card.is_expired]
+        if not payable_ships(payable=payable):  # an address and a rate are asked for by Checkout alone
+            cards = [card for card in card_services.card_list(user=request.user) if not card.is_expired]
     except PaymentError:
         cards_unavailable = True
     context = {
@@ -132,6 +134,7 @@ def checkout_return(request):
         messages.info(request, "We are confirming your payment with the bank; it will appear here shortly.")
         return _to_payment(request, charge)
     if charge.is_paid:
+        card_services.cards_remove_duplicates(user=request.user)
         messages.success(request, f"Thank you: {charge.display_amount} paid for {charge.description}.")
         return _safe_redirect(request, charge.success_url, reverse("billing:payment_detail", args=[charge.reference]))
     messages.info(request, "Your payment is processing. We will confirm it as soon as the bank does.")

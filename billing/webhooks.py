@@ -18,14 +18,17 @@ from django.utils import timezone
 
 from billing import stripe_client
 from billing.models import WebhookEvent
-from billing.services import refunds, settlement
+from billing.services import cards, refunds, settlement
 from billing.services.charges import PaymentMismatch
 
 logger = logging.getLogger(__name__)
 
 
 def _session_paid(session: dict) -> None:
-    settlement.charge_settle_checkout_session(session=session)
+    charge = settlement.charge_settle_checkout_session(session=session)
+    if charge is not None and charge.is_paid and charge.user_id:
+        # A card saved again at this Checkout replaces its older save (cards are matched by fingerprint).
+        cards.cards_remove_duplicates(user=charge.user)
 
 
 def _session_payment_failed(session: dict) -> None:

@@ -17,14 +17,14 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView
 from wagtail.admin.ui.components import Component
 from wagtail.admin.ui.tables import Column, DateColumn
-from wagtail.admin.views.generic import InspectView, WagtailAdminTemplateMixin
+from wagtail.admin.views.generic import IndexView, InspectView, WagtailAdminTemplateMixin
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from billing.models import Charge
 from billing.money import format_amount
-from shop import fulfilment
+from shop import fulfilment, shipping_admin
 from shop.models import Order
 
 
@@ -41,7 +41,7 @@ class OrderPermissionPolicy(ModelPermissionPolicy):
 
 
 def _can_refund(user, order: Order) -> bool:
-    return order.status == Order.Status.PAID and OrderPermissionPolicy(Order).user_has_permission(user, "refund")
+    return order.status in Order.Status.fulfilled() and OrderPermissionPolicy(Order).user_has_permission(user, "refund")
 
 
 class OrderInspectView(InspectView):
@@ -54,17 +54,32 @@ class OrderInspectView(InspectView):
             buttons.append(
                 HeaderButton("Refund", url=reverse("shop_order:refund", args=[self.object.pk]), icon_name="undo")
             )
+        buttons.extend(shipping_admin.order_header_buttons(self.request.user, self.object))
         return buttons
 
     def get_total_amount_display_value(self):
         return self.object.total_display
 
+    def get_shipping_amount_display_value(self):
+        return self.object.shipping_display
+
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             lines=list(self.object.lines.all()),
             charges=list(Charge.objects.for_object(self.object).order_by("-created_at")),
+            events=list(self.object.events.select_related("user")),
+            can_ship=shipping_admin.can_ship(self.request.user),
             **kwargs,
         )
+
+
+class OrderIndexView(IndexView):
+    @cached_property
+    def header_buttons(self):
+        buttons = list(super().header_buttons)
+        if shipping_admin.can_ship(self.request.user):
+            buttons.append(HeaderButton("Ship orders", url=reverse("shop_order:ship_many"), icon_name="site"))
+        return buttons
 
 
 class OrderRefundForm(forms.Form):
@@ -127,6 +142,7 @@ class OrderViewSet(ModelViewSet):
     copy_view_enabled = False
     add_to_reference_index = False
     inspect_view_class = OrderInspectView
+    index_view_class = OrderIndexView
     list_display = [
         "number",
         "user",
@@ -142,15 +158,23 @@ class OrderViewSet(ModelViewSet):
         "number",
         "user",
         "email",
-        "status",
+        "get_status_display",
         "currency",
         "total_amount",
+        "shipping_amount",
         "created_at",
         "paid_at",
         "refunded_at",
         "refund_reason",
+        *shipping_admin.EXPORT_FIELDS,
     ]
-    export_headings = {"total_amount": "Total (minor units)", "user": "User"}
+    export_headings = {
+        "get_status_display": "Status",
+        "total_amount": "Total (minor units)",
+        "shipping_amount": "Shipping (minor units)",
+        "user": "User",
+        **shipping_admin.EXPORT_HEADINGS,
+    }
     export_filename = "orders"
     inspect_view_fields = [
         "number",
@@ -165,6 +189,13 @@ class OrderViewSet(ModelViewSet):
         "refunded_at",
         "refund_reason",
         "restocked_at",
+        "shipping_rate_name",
+        "shipping_amount",
+        "carrier",
+        "tracking_number",
+        "tracking_url",
+        "shipped_at",
+        "delivered_at",
     ]
 
     @property
@@ -172,7 +203,7 @@ class OrderViewSet(ModelViewSet):
         return OrderPermissionPolicy(Order)
 
     def get_permissions_to_register(self):
-        return super().get_permissions_to_register().filter(codename__in=["view_order", "refund_order"])
+        return super().get_permissions_to_register().filter(codename__in=["view_order", "refund_order", "ship_order"])
 
     def register_admin_url_finder(self):
         pass  # there is no edit view to point at
@@ -183,6 +214,7 @@ class OrderViewSet(ModelViewSet):
             path("results/", self.index_results_view, name="index_results"),
             path("inspect/<int:pk>/", self.inspect_view, name="inspect"),
             path("refund/<int:pk>/", OrderRefundView.as_view(), name="refund"),
+            *shipping_admin.order_urlpatterns(),
         ]
 
 

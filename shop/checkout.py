@@ -30,6 +30,7 @@ from shop.holds import (
     products_lock,
 )
 from shop.models import Cart, LineItem, Order, OrderLine
+from shop.shipping import ShippingError, shipping_quotes
 
 logger = logging.getLogger(__name__)
 
@@ -68,22 +69,41 @@ def _own_orders(user, cart: Cart):
     return Order.objects.filter(user__isnull=True, guest_cart_pk=cart.pk)
 
 
-def _reusable_pending_order(user, cart: Cart, lines: list[LineItem]) -> Order | None:
+def _reusable_pending_order(user, cart: Cart, lines: list[LineItem], country: str) -> Order | None:
     """The buyer's pending order for exactly this cart, still holding its stock (a second click on checkout)."""
     wanted = _cart_terms(lines)
-    for order in _own_orders(user, cart).pending().with_live_holds().prefetch_related("lines"):
+    pending = _own_orders(user, cart).pending().with_live_holds().filter(shipping_country=country)
+    for order in pending.prefetch_related("lines"):
         if {(line.product_id, line.quantity, line.unit_price_amount) for line in order.lines.all()} == wanted:
             return order
     return None
 
 
+def _check_shipping(*, lines: list[LineItem], country: str) -> None:
+    """A cart with something to ship needs a country the shop serves and a rate to it in the cart's currency."""
+    shipped = [line for line in lines if line.product.requires_shipping]
+    if not shipped:
+        return
+    if not country:
+        raise CheckoutError("Choose the country we are shipping to, then check out.")
+    currency = shipped[0].product.price_currency
+    subtotal = sum(line.product.price_amount * line.quantity for line in lines)
+    try:
+        quotes = shipping_quotes(currency=currency, subtotal_amount=subtotal, country=country)
+    except ShippingError as error:
+        raise CheckoutError(error.message) from error
+    if not quotes:
+        raise CheckoutError("We have no shipping rate to that country for this cart yet. Choose another country.")
+
+
 @transaction.atomic
-def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
+def order_create_from_cart(*, user, cart: Cart, country: str = "") -> CheckoutResult:
     """Check every line of the buyer's cart (a guest's: `user` None, the session's anonymous cart) against the
     current price and stock, then make a pending order.
 
     If any line changed (price, stock, no longer on sale) the cart is brought up to date, one message per line
-    is returned and no order is made: the shopper must see the cart again before paying. Otherwise an order
+    is returned and no order is made: the shopper must see the cart again before paying. A cart with products to
+    ship needs `country` (a two-letter code the shop ships to, with a rate), else CheckoutError. Otherwise an order
     with snapshotted lines is created and its stock held, all under the products' row locks, so available stock
     (on hand minus live holds) never goes below zero. The user's earlier pending orders are released (their
     ids returned in `superseded`, so their Checkout Sessions can be closed once this transaction commits).
@@ -97,8 +117,12 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
     products = products_lock(line.product_id for line in lines)
     for line in lines:
         line.product = products[line.product_id]
+    country = (country or "").strip().upper()
+    if not any(line.product.requires_shipping for line in lines):
+        country = ""
+    _check_shipping(lines=lines, country=country)
 
-    reusable = _reusable_pending_order(user, cart, lines)
+    reusable = _reusable_pending_order(user, cart, lines, country)
     if reusable is not None and all(line.price_seen_amount in (None, line.product.price_amount) for line in lines):
         return CheckoutResult(order=reusable)
 
@@ -168,6 +192,8 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
         guest_cart_pk=None if _signed_in(user) else cart.pk,
         currency=currency,
         total_amount=sum(line.product.price_amount * line.quantity for line in kept),
+        requires_shipping=any(line.product.requires_shipping for line in kept),
+        shipping_country=country if any(line.product.requires_shipping for line in kept) else "",
     )
     order.number = f"ORD-{order.pk:06d}"
     order.save(update_fields=["number"])
@@ -180,6 +206,7 @@ def order_create_from_cart(*, user, cart: Cart) -> CheckoutResult:
                 sku=line.product.sku or "",
                 unit_price_amount=line.product.price_amount,
                 quantity=line.quantity,
+                requires_shipping=line.product.requires_shipping,
             )
             for line in kept
         ]
@@ -201,14 +228,14 @@ def _close_pending_charges(order_id: int) -> None:
             logger.warning("Could not close checkout for %s: %s", order, error.message)
 
 
-def checkout_start(*, user, cart: Cart, base_url: str) -> CheckoutResult:
+def checkout_start(*, user, cart: Cart, base_url: str, country: str = "") -> CheckoutResult:
     """POST /cart/checkout/: the order and its holds (committed), then a Checkout Session through billing.
 
     Returns the changes to show (no payment started), or the order with the URL to send the buyer to. A guest
     (`user` None or anonymous) pays without a Stripe customer, so Checkout asks for their e-mail. If Stripe
     fails, the order is canceled, its holds released, the cart left as it was, and CheckoutError says why.
     """
-    result = order_create_from_cart(user=user, cart=cart)
+    result = order_create_from_cart(user=user, cart=cart, country=country)
     for order_id in result.superseded:
         _close_pending_charges(order_id)
     if result.order is None:

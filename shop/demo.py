@@ -11,7 +11,7 @@ from PIL import ImageDraw, ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from shop.models import ProductPage, ShopIndexPage
+from shop.models import ProductPage, ShippingRate, ShopIndexPage
 
 # sku, title, summary, price (minor units), currency, stock, colour, shape
 DEMO_PRODUCTS = [
@@ -29,6 +29,16 @@ DEMO_PRODUCTS = [
     ("APRON-001", "Denim apron", "Cross-back straps, deep pockets.", 3900, "USD", 12, "#2f4f6f", "rectangle"),
     ("STICK-001", "Sticker pack", "Ten vinyl stickers.", 600, "USD", 100, "#8f2f8f", "triangle"),
     ("BOOK-001", "Field guide to birds", "Pocket-sized, 300 species.", 2400, "USD", 1, "#4f6f2f", "rectangle"),
+    ("PDF-001", "Knitting pattern (PDF)", "A download: nothing is posted.", 800, "USD", 1000, "#6f6f6f", "rectangle"),
+]
+# Products that are downloads or services: checked out without an address.
+DIGITAL_SKUS = {"PDF-001"}
+
+# name, amount (minor units), currency, countries, business days from/to, free over
+DEMO_SHIPPING_RATES = [
+    ("Standard", 495, "USD", "US CA", 3, 5, 7500),
+    ("Express", 1500, "USD", "US CA", 1, 2, None),
+    ("International", 1800, "USD", "GB IE FR DE NL AU JP", 5, 10, None),
 ]
 
 
@@ -89,8 +99,24 @@ def seed(stdout):
             price_amount=price,
             price_currency=currency,
             stock_on_hand=stock,
+            requires_shipping=sku not in DIGITAL_SKUS,
         )
         index.add_child(instance=product)
         product.save_revision().publish()
         created += 1
     stdout.write(f"  {created} products created, {len(DEMO_PRODUCTS) - created} already there")
+    rates = 0
+    for name, amount, currency, countries, low, high, free_over in DEMO_SHIPPING_RATES:
+        _rate, made = ShippingRate.objects.get_or_create(
+            name=name,
+            currency=currency,
+            defaults={
+                "amount": amount,
+                "countries": countries,
+                "min_days": low,
+                "max_days": high,
+                "free_over_amount": free_over,
+            },
+        )
+        rates += made
+    stdout.write(f"  {rates} shipping rates created, {len(DEMO_SHIPPING_RATES) - rates} already there")

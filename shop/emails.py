@@ -16,6 +16,11 @@ logger = logging.getLogger(__name__)
 TEMPLATES = {
     "paid": ("shop/email/order_paid_subject.txt", "shop/email/order_paid.txt", "shop/email/order_paid.html"),
     "refunded": ("shop/email/order_refunded_subject.txt", "shop/email/order_refunded.txt", ""),
+    "shipped": (
+        "shop/email/order_shipped_subject.txt",
+        "shop/email/order_shipped.txt",
+        "shop/email/order_shipped.html",
+    ),
 }
 
 
@@ -25,7 +30,8 @@ def _site_root() -> str:
 
 
 def order_email_send(*, order_id: int, kind: str) -> bool:
-    """Send the buyer the `kind` ("paid" or "refunded") e-mail for an order; False when there is nobody to tell."""
+    """Send the buyer the `kind` ("paid", "refunded" or "shipped") e-mail for an order, with an HTML part where the
+    kind has one; False when there is nobody to tell."""
     order = Order.objects.select_related("user").prefetch_related("lines").filter(pk=order_id).first()
     if order is None:
         return False

@@ -3,7 +3,7 @@ import wagtail_factories
 from django.utils.text import slugify
 from wagtail.models import Site
 
-from shop.models import Cart, LineItem, ProductPage, ShopIndexPage
+from shop.models import Cart, LineItem, ProductPage, ShippingRate, ShopIndexPage
 
 # Re-exported so tests build images from the shop's factories module like everything else.
 ImageFactory = wagtail_factories.ImageFactory
@@ -34,6 +34,8 @@ class ProductPageFactory(wagtail_factories.PageFactory):
     price_amount = 1250
     price_currency = "USD"
     stock_on_hand = 20
+    # Digital unless a test says otherwise: a test about something else then needs no shipping rate or address.
+    requires_shipping = False
     image = None
 
 
@@ -61,3 +63,15 @@ class LineItemFactory(factory.django.DjangoModelFactory):
     cart = factory.SubFactory(CartFactory)
     product = factory.LazyFunction(lambda: ProductPageFactory(parent=default_shop_index()))
     quantity = 1
+
+
+class ShippingRateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = ShippingRate
+
+    name = factory.Sequence(lambda n: f"Rate {n}")
+    amount = 500
+    currency = "USD"
+    countries = "US CA GB"
+    min_days = 2
+    max_days = 5

@@ -22,6 +22,8 @@ from billing.stripe_client import PaymentError
 from shop.emails import order_email_send
 from shop.holds import products_live_held, products_lock
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
+from shop.shipments import order_event_record
+from shop.shipping import order_snapshot_shipping
 
 logger = logging.getLogger(__name__)
 
@@ -67,14 +69,18 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
         order.refund_reason = (
             f"{', '.join(short)} sold out before your payment reached us, so we are refunding it in full."
         )[:500]
-        order.save(update_fields=["status", "paid_at", "refund_reason", "updated_at"])
+        # The whole payment, shipping included, goes back: the order's total says what that was.
+        shipping_fields = order_snapshot_shipping(order=order, charge=charge)
+        order.save(update_fields=["status", "paid_at", "refund_reason", *shipping_fields, "updated_at"])
         transaction.on_commit(partial(_refund_after_commit, order.pk), robust=True)
         return order
     for line in lines:
         ProductPage.objects.filter(pk=line.product_id).update(stock_on_hand=F("stock_on_hand") - line.quantity)
     order.status = Order.Status.PAID
     order.closed_at = None
-    order.save(update_fields=["status", "paid_at", "closed_at", "updated_at"])
+    shipping_fields = order_snapshot_shipping(order=order, charge=charge)
+    order.save(update_fields=["status", "paid_at", "closed_at", *shipping_fields, "updated_at"])
+    order_event_record(order=order, status=Order.Status.PAID, note=order.shipping_rate_name)
     _cart_remove_ordered(carts, lines)
     transaction.on_commit(partial(order_email_send, order_id=order.pk, kind="paid"), robust=True)
     return order
@@ -167,7 +173,7 @@ def order_record_refund(*, order_id: int, charge: Charge) -> Order:
 def order_record_dispute(*, order_id: int) -> Order:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order_id)
-        if order.status == Order.Status.PAID:
+        if order.status in Order.Status.fulfilled():
             order.status = Order.Status.DISPUTED
             order.save(update_fields=["status", "updated_at"])
     return order
@@ -191,13 +197,13 @@ def order_refund(*, order: Order, reason: str, restock: bool | None = None) -> O
     if not reason:
         raise OrderActionError("Say why the order is refunded; the buyer is told.")
     order.refresh_from_db()
-    if order.status not in (Order.Status.PAID, Order.Status.REFUND_PENDING):
+    if order.status not in (*Order.Status.fulfilled(), Order.Status.REFUND_PENDING):
         raise OrderActionError(f"Only a paid order can be refunded; this one is {order.get_status_display().lower()}.")
     charge = Charge.objects.for_object(order).succeeded().order_by("-paid_at").first()
     if charge is None:
         raise OrderActionError("This order has no payment left to refund.")
     restock = settings.SHOP_RESTOCK_ON_REFUND if restock is None else restock
-    sold = order.status == Order.Status.PAID  # a refund-pending order never took stock
+    sold = order.status in Order.Status.fulfilled()  # a refund-pending order never took stock
     Order.objects.filter(pk=order.pk).update(refund_reason=reason[:500])
     try:
         charge_refund(charge=charge)

@@ -4,19 +4,22 @@ from typing import TYPE_CHECKING
 
 from django import forms
 from django.conf import settings
-from django.core.validators import MinValueValidator, RegexValidator
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
 from django.utils.html import format_html
 from wagtail.admin.forms import WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from billing.money import CURRENCY_CHOICES, format_amount
+from shop.countries import country_name, parse_country_codes
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
     CartQuerySet,
@@ -147,6 +150,10 @@ class ProductPage(Page):
     )
     price_currency = models.CharField("currency", max_length=3, choices=CURRENCY_CHOICES, default=default_currency)
     stock_on_hand = models.PositiveIntegerField(default=0, help_text="Units in the warehouse that can be sold.")
+    requires_shipping = models.BooleanField(
+        default=True,
+        help_text="Untick for digital goods and services: a cart of those alone checks out without an address.",
+    )
 
     objects = PageManager.from_queryset(ProductPageQuerySet)()
 
@@ -158,6 +165,7 @@ class ProductPage(Page):
             [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]), FieldPanel("stock_on_hand")],
             heading="Price and stock",
         ),
+        FieldPanel("requires_shipping"),
         FieldPanel("body"),
     ]
 
@@ -171,6 +179,7 @@ class ProductPage(Page):
         index.FilterField("price_amount"),
         index.FilterField("price_currency"),
         index.FilterField("stock_on_hand"),
+        index.FilterField("requires_shipping"),
     ]
 
     parent_page_types = ["shop.ShopIndexPage"]
@@ -404,13 +413,35 @@ class Order(models.Model):
     # Set once the sold units went back on the shelf after a refund, so they never go back twice.
     restocked_at = models.DateTimeField(null=True, blank=True)
 
+    # Shipping, snapshotted from the paid Checkout Session like the prices: a rate edited or deleted later does not
+    # change what this buyer chose and paid. `total_amount` includes `shipping_amount` once paid.
+    requires_shipping = models.BooleanField(default=False, help_text="False for an order of digital goods alone.")
+    shipping_rate = models.ForeignKey(
+        "shop.ShippingRate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    shipping_rate_name = models.CharField("shipping rate", max_length=100, blank=True)
+    shipping_estimate = models.CharField("delivery estimate", max_length=100, blank=True)
+    shipping_amount = models.PositiveIntegerField(default=0, help_text="In the currency's smallest unit.")
+    shipping_name = models.CharField("ship to", max_length=200, blank=True)
+    shipping_line1 = models.CharField("address line 1", max_length=200, blank=True)
+    shipping_line2 = models.CharField("address line 2", max_length=200, blank=True)
+    shipping_city = models.CharField("city", max_length=100, blank=True)
+    shipping_state = models.CharField("state or region", max_length=100, blank=True)
+    shipping_postal_code = models.CharField("postal code", max_length=20, blank=True)
+    shipping_country = models.CharField("country", max_length=2, blank=True)
+    carrier = models.CharField(max_length=100, blank=True)
+    tracking_number = models.CharField(max_length=100, blank=True)
+    tracking_url = models.URLField("tracking URL", max_length=500, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+
     objects = OrderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         indexes = [models.Index(fields=["user", "-created_at"], name="shop_order_user_created")]
         constraints = [models.CheckConstraint(condition=Q(total_amount__gt=0), name="shop_order_total_positive")]
-        permissions = [("refund_order", "Can refund orders")]
+        permissions = [("refund_order", "Can refund orders"), ("ship_order", "Can mark orders shipped")]
 
     def __str__(self):
         return f"Order {self.number}"
@@ -425,6 +456,32 @@ class Order(models.Model):
     @property
     def is_pending(self) -> bool:
         return self.status == self.Status.PENDING
+
+    @property
+    def subtotal_amount(self) -> int:
+        return self.total_amount - self.shipping_amount
+
+    @property
+    def subtotal_display(self) -> str:
+        return format_amount(self.subtotal_amount, self.currency)
+
+    @property
+    def shipping_display(self) -> str:
+        return format_amount(self.shipping_amount, self.currency)
+
+    @property
+    def shipping_address_lines(self) -> list[str]:
+        """The address as printed on a label: name, street, town, country; empty parts left out."""
+        town = " ".join(part for part in (self.shipping_postal_code, self.shipping_city) if part)
+        lines = [self.shipping_name, self.shipping_line1, self.shipping_line2, town, self.shipping_state]
+        if self.shipping_country:
+            lines.append(country_name(self.shipping_country))
+        return [line for line in lines if line]
+
+    @property
+    def is_complete(self) -> bool:
+        """Nothing left to do: delivered, or paid for goods that are not shipped."""
+        return self.status == self.Status.DELIVERED or (self.status == self.Status.PAID and not self.requires_shipping)
 
     # --- billing.payables: what billing needs to take a payment (shop.receivers hears the outcome) ---
     def payment_amount(self) -> int:
@@ -455,6 +512,18 @@ class Order(models.Model):
     def payment_cancel_url(self) -> str:
         return reverse("shop:cart")
 
+    def payment_line_items(self):
+        """One Checkout line per order line (billing.payables.PaymentLine), so Stripe's page lists the products."""
+        from shop.shipping import order_payment_lines  # here: shop.shipping imports this module
+
+        return order_payment_lines(self)
+
+    def payment_shipping(self):
+        """Where this order may go and the rates it may go at (billing.payables.ShippingTerms), or None."""
+        from shop.shipping import order_shipping_terms  # here: shop.shipping imports this module
+
+        return order_shipping_terms(self)
+
 
 class OrderLine(models.Model):
     """One product on an order, as it was at checkout: title, SKU and unit price are copies, never looked up."""
@@ -465,6 +534,7 @@ class OrderLine(models.Model):
     sku = models.CharField("SKU", max_length=64, blank=True)
     unit_price_amount = models.PositiveIntegerField()
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
+    requires_shipping = models.BooleanField(default=True)
 
     class Meta:
         ordering = ["pk"]
@@ -512,3 +582,139 @@ class StockHold(models.Model):
 
     def __str__(self):
         return f"{self.quantity} of product {self.product_id} for order {self.order_id}"
+
+
+def default_shipping_countries() -> str:
+    return " ".join(settings.SHOP_SHIPPING_COUNTRIES)
+
+
+def validate_country_codes(text: str) -> None:
+    try:
+        parse_country_codes(text)
+    except ValueError as error:
+        raise ValidationError(str(error)) from None
+
+
+@register_setting(icon="site")
+class ShippingSettings(BaseGenericSetting):
+    """Where the shop ships to: Stripe Checkout asks for an address in one of these countries only."""
+
+    countries = models.CharField(
+        max_length=1000,
+        default=default_shipping_countries,
+        validators=[validate_country_codes],
+        help_text="Two-letter country codes, separated by spaces or commas (US CA GB).",
+    )
+
+    panels = [FieldPanel("countries")]
+
+    class Meta:
+        verbose_name = "shipping countries"
+
+    @property
+    def country_codes(self) -> list[str]:
+        try:
+            return parse_country_codes(self.countries)
+        except ValueError:
+            return []
+
+
+class ShippingRate(models.Model):
+    """A way to send an order, at a price, to some countries: editors manage them under Snippets."""
+
+    name = models.CharField(max_length=100, help_text="What the buyer sees, e.g. Standard or Express.")
+    amount = models.PositiveIntegerField(
+        help_text="In the currency's smallest unit: cents for USD, EUR and GBP (495 = 4.95), yen for JPY."
+    )
+    currency = models.CharField(max_length=3, choices=CURRENCY_CHOICES, default=default_currency)
+    countries = models.CharField(
+        max_length=1000,
+        validators=[validate_country_codes],
+        help_text="Two-letter codes of the countries this rate serves (US CA); each must be a shipping country.",
+    )
+    min_days = models.PositiveSmallIntegerField(
+        "delivery from", default=1, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="Working days."
+    )
+    max_days = models.PositiveSmallIntegerField(
+        "delivery up to",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text="Working days.",
+    )
+    free_over_amount = models.PositiveIntegerField(
+        "free over",
+        null=True,
+        blank=True,
+        help_text="Optional: orders whose products come to at least this much (same units) ship free at this rate.",
+    )
+    active = models.BooleanField(default=True, help_text="Untick to stop offering it without deleting it.")
+
+    panels = [
+        FieldPanel("name"),
+        FieldRowPanel([FieldPanel("amount"), FieldPanel("currency")]),
+        FieldPanel("countries"),
+        FieldRowPanel([FieldPanel("min_days"), FieldPanel("max_days")]),
+        FieldPanel("free_over_amount"),
+        FieldPanel("active"),
+    ]
+
+    class Meta:
+        ordering = ["currency", "amount", "name"]
+        constraints = [
+            models.CheckConstraint(condition=Q(max_days__gte=F("min_days")), name="shop_shippingrate_days_ordered"),
+        ]
+
+    def __str__(self):
+        return f"{self.name} ({format_amount(self.amount, self.currency)})"
+
+    def clean(self):
+        super().clean()
+        if self.min_days and self.max_days and self.max_days < self.min_days:
+            raise ValidationError({"max_days": "Must be at least the 'delivery from' days."})
+        try:
+            codes = parse_country_codes(self.countries)
+        except ValueError:
+            return  # the field's own validator says why
+        served = set(ShippingSettings.load().country_codes)
+        outside = [code for code in codes if code not in served]
+        if outside:
+            raise ValidationError(
+                {"countries": f"The shop does not ship to {', '.join(outside)}; add it to the shipping countries."}
+            )
+
+    @property
+    def country_codes(self) -> list[str]:
+        try:
+            return parse_country_codes(self.countries)
+        except ValueError:
+            return []
+
+    @property
+    def delivery_estimate(self) -> str:
+        if self.min_days == self.max_days:
+            return f"{self.min_days} business day{'s' if self.min_days != 1 else ''}"
+        return f"{self.min_days} to {self.max_days} business days"
+
+    def amount_for(self, subtotal_amount: int) -> int:
+        """What this rate costs an order whose products come to `subtotal_amount` (same currency)."""
+        if self.free_over_amount is not None and subtotal_amount >= self.free_over_amount:
+            return 0
+        return self.amount
+
+
+class OrderEvent(models.Model):
+    """One step in an order's life after payment (paid, shipped, delivered...), for its history page."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=20, choices=OrderStatus.choices)
+    note = models.CharField(max_length=500, blank=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self):
+        return f"{self.order}: {self.get_status_display()}"

@@ -135,7 +135,11 @@ class OrderQuerySet(models.QuerySet):
 
     def paid_since(self, moment):
         """Orders paid at or after `moment` that kept the money (not refunded)."""
-        return self.filter(status__in=[OrderStatus.PAID, OrderStatus.DISPUTED], paid_at__gte=moment)
+        return self.filter(status__in=[*OrderStatus.fulfilled(), OrderStatus.DISPUTED], paid_at__gte=moment)
+
+    def awaiting_shipment(self):
+        """Paid orders with goods to send that have not gone yet."""
+        return self.filter(status=OrderStatus.PAID, requires_shipping=True)
 
 
 class StockHoldQuerySet(models.QuerySet):

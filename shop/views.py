@@ -20,6 +20,7 @@ from shop import checkout, services
 from shop.forms import AddToCartForm, UpdateLineForm
 from shop.models import Order
 from shop.selectors import cart_find, cart_summary_for, pending_order_for
+from shop.shipping import SESSION_COUNTRY_KEY, cart_shipping, country_is_served
 
 MAX_LINE_ID = 2**63 - 1
 # Orders this browser checked out as a guest: their pages open without signing in (the newest few are kept).
@@ -71,10 +72,20 @@ def cart_detail(request):
         return JsonResponse({"ok": True, "cart": summary.as_json()})
     # For the header's item count (shop.context_processors.cart): the same cart, already read.
     request.cart_summary = summary
+    country = request.GET.get("country", request.session.get(SESSION_COUNTRY_KEY, ""))[:10].strip().upper()
+    shipping = cart_shipping(
+        lines=[view.line for view in summary.lines],
+        currency=summary.currency,
+        subtotal_amount=summary.subtotal_amount,
+        country=country,
+    )
+    if "country" in request.GET and shipping.country:
+        request.session[SESSION_COUNTRY_KEY] = shipping.country  # remembered for checkout and the next visit
     context = {
         "summary": summary,
         "update_form": UpdateLineForm(),
         "pending_order": pending_order_for(user=request.user),
+        "shipping": shipping,
     }
     return render(request, "shop/cart.html", context)
 
@@ -143,8 +154,13 @@ def cart_checkout(request):
     cart = cart_find(user=request.user, session=request.session)
     if cart is None:
         return _refused(request, "Your cart is empty: add something before checking out.", status=400, back_to=cart_url)
+    country = (request.POST.get("country") or "")[:10].strip().upper()
+    if country and country_is_served(country):
+        request.session[SESSION_COUNTRY_KEY] = country
     try:
-        result = checkout.checkout_start(user=request.user, cart=cart, base_url=request.build_absolute_uri("/"))
+        result = checkout.checkout_start(
+            user=request.user, cart=cart, base_url=request.build_absolute_uri("/"), country=country
+        )
     except checkout.CheckoutError as error:
         if error.status >= 500:
             messages.error(request, error.message)
@@ -182,12 +198,13 @@ def order_detail(request, order_id: int):
     mine = Q(pk__in=guest_orders)
     if request.user.is_authenticated:
         mine |= Q(user=request.user)
-    order = get_object_or_404(Order.objects.filter(mine).prefetch_related("lines"), pk=order_id)
+    order = get_object_or_404(Order.objects.filter(mine).prefetch_related("lines", "events"), pk=order_id)
     charges = Charge.objects.for_object(order).order_by("-created_at")
     payment = next((charge for charge in charges if charge.paid_at), None)
     context = {
         "order": order,
         "lines": list(order.lines.all()),
+        "events": list(order.events.all()),
         "payment": payment,
         "pay_url": payment_url(order) if request.user.is_authenticated and order.can_be_paid_by(request.user) else "",
         "guest_view": not request.user.is_authenticated,

@@ -3,9 +3,11 @@ from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.permissions import register_permission_policy
+from wagtail.snippets.models import register_snippet
 
 from shop.admin_views import OrderPermissionPolicy, OrdersDashboardPanel, OrderViewSet
 from shop.models import Order, ProductPage
+from shop.shipping_admin import ShippingRateViewSet
 
 
 class ProductListingViewSet(PageListingViewSet):
@@ -22,6 +24,7 @@ class ProductListingViewSet(PageListingViewSet):
         Column("sku", label="SKU", sort_key="sku"),
         Column("price_display", label="Price", sort_key="price_amount"),
         Column("stock_on_hand", label="Stock on hand", sort_key="stock_on_hand"),
+        Column("requires_shipping", label="Ships", sort_key="requires_shipping"),
         PageStatusColumn("status", label="Status", sort_key="live"),
         DateColumn("latest_revision_created_at", label="Updated", sort_key="latest_revision_created_at"),
     ]
@@ -48,3 +51,6 @@ def register_orders_viewset():
 def add_orders_panel(request, panels):
     if OrderPermissionPolicy(Order).user_has_permission(request.user, "view"):
         panels.append(OrdersDashboardPanel())
+
+
+register_snippet(ShippingRateViewSet)

@@ -1,5 +1,6 @@
 """Stripe's test card numbers and what Stripe answers for each, as documented at docs.stripe.com/testing."""
 
+import hashlib
 from dataclasses import dataclass
 
 
@@ -67,3 +68,8 @@ def card_brand(number: str) -> str:
     if number.startswith(("6011", "65")):
         return "discover"
     return "unknown"
+
+
+def card_fingerprint(number: str) -> str:
+    """Stripe's `card.fingerprint`: the same for every save of one card number, different for another number."""
+    return hashlib.sha256(f"sandbox-card:{number}".encode()).hexdigest()[:16]

@@ -19,7 +19,7 @@ CHECKOUT_CREATE_PARAMS = {
     "submit_type", "billing_address_collection", "customer_creation", "allow_promotion_codes", "currency",
     "phone_number_collection", "custom_text", "ui_mode", "invoice_creation", "consent_collection",
     "payment_method_options", "shipping_address_collection", "tax_id_collection", "automatic_tax",
-    "after_expiration", "customer_update", "discounts", "expand",
+    "after_expiration", "customer_update", "discounts", "expand", "shipping_options",
 }  # fmt: skip
 CHECKOUT_LIST_PARAMS = {
     "status", "created", "customer", "customer_details", "payment_intent", "limit", "starting_after", "ending_before",
@@ -111,6 +111,11 @@ async def create_session(sandbox: Sandbox, params: dict) -> dict:
         raise StripeError(400, "All line items must use the same currency.", param="line_items")
     currency = currencies.pop()
     total = sum(item["amount_total"] for item in items)
+    allowed_countries = parse_address_collection(params.get("shipping_address_collection"))
+    raw_options = params.get("shipping_options") or []
+    shipping_options = [parse_shipping_option(sandbox, raw, index, currency) for index, raw in enumerate(raw_options)]
+    if len(shipping_options) > 5:
+        raise StripeError(400, "You may only specify up to 5 shipping options.", param="shipping_options")
     if total <= 0:
         raise StripeError(400, "The Checkout Session's total amount due must be greater than 0.")
     created = now()
@@ -137,16 +142,20 @@ async def create_session(sandbox: Sandbox, params: dict) -> dict:
     metadata = params.get("metadata") or {}
     if not isinstance(metadata, dict):
         raise StripeError(400, "Invalid object", param="metadata")
+    # As at Stripe, the first shipping option is chosen until the buyer picks another, and is in the total.
+    first_option = shipping_options[0] if shipping_options else None
+    shipping_amount = first_option["shipping_amount"] if first_option else 0
     session = {
         "id": session_id,
         "object": "checkout.session",
         "after_expiration": None,
         "allow_promotion_codes": params.get("allow_promotion_codes"),
         "amount_subtotal": total,
-        "amount_total": total,
+        "amount_total": total + shipping_amount,
         "automatic_tax": {"enabled": False, "liability": None, "status": None},
         "cancel_url": params.get("cancel_url"),
         "client_reference_id": params.get("client_reference_id") or None,
+        "collected_information": None,
         "created": created,
         "currency": currency,
         "customer": params.get("customer") or None,
@@ -164,16 +173,84 @@ async def create_session(sandbox: Sandbox, params: dict) -> dict:
         "payment_method_types": params.get("payment_method_types") or ["card"],
         "payment_status": "unpaid",
         "saved_payment_method_options": params.get("saved_payment_method_options"),
+        "shipping_address_collection": {"allowed_countries": allowed_countries} if allowed_countries else None,
+        "shipping_cost": shipping_cost(first_option) if first_option else None,
+        "shipping_options": shipping_options,
         "status": "open",
         "submit_type": params.get("submit_type"),
         "success_url": params.get("success_url"),
-        "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+        "total_details": {"amount_discount": 0, "amount_shipping": shipping_amount, "amount_tax": 0},
         "ui_mode": "hosted",
         "url": f"{sandbox.public_url}/pay/{session_id}",
     }
     sandbox.sessions[session_id] = session
     sandbox.session_line_items[session_id] = items
     return session
+
+
+def parse_address_collection(raw) -> list[str]:
+    if raw in (None, ""):
+        return []
+    countries = raw.get("allowed_countries") if isinstance(raw, dict) else None
+    param = "shipping_address_collection[allowed_countries]"
+    if not isinstance(countries, list) or not countries:
+        raise StripeError(400, f"Missing required param: {param}.", param=param, code="parameter_missing")
+    for country in countries:
+        if not (isinstance(country, str) and len(country) == 2 and country.isalpha() and country.isupper()):
+            raise StripeError(400, f"Invalid {param}[]: {country!r} is not a two-letter country code.", param=param)
+    return list(countries)
+
+
+def parse_shipping_option(sandbox: Sandbox, raw, index: int, currency: str) -> dict:
+    """One `shipping_options[]` entry: an existing shipping rate, or `shipping_rate_data` made into one."""
+    param = f"shipping_options[{index}]"
+    if not isinstance(raw, dict):
+        raise StripeError(400, "Invalid shipping option.", param=param)
+    if raw.get("shipping_rate"):
+        rate = sandbox.shipping_rates.get(raw["shipping_rate"])
+        if rate is None:
+            raise StripeError(404, f"No such shipping rate: '{raw['shipping_rate']}'", param=f"{param}[shipping_rate]")
+    else:
+        data = raw.get("shipping_rate_data")
+        if not isinstance(data, dict) or not data.get("display_name"):
+            raise StripeError(400, f"Missing required param: {param}[shipping_rate_data][display_name].", param=param)
+        fixed = data.get("fixed_amount") or {}
+        amount = as_int(fixed.get("amount"), f"{param}[shipping_rate_data][fixed_amount][amount]")
+        if amount < 0:
+            raise StripeError(400, "The shipping amount must be 0 or more.", param=f"{param}[shipping_rate_data]")
+        rate = {
+            "id": new_id("shr_"),
+            "object": "shipping_rate",
+            "active": True,
+            "created": now(),
+            "delivery_estimate": data.get("delivery_estimate"),
+            "display_name": str(data["display_name"]),
+            "fixed_amount": {"amount": amount, "currency": str(fixed.get("currency") or "").lower()},
+            "livemode": False,
+            "metadata": data.get("metadata") or {},
+            "tax_behavior": data.get("tax_behavior") or "unspecified",
+            "tax_code": None,
+            "type": data.get("type") or "fixed_amount",
+        }
+        sandbox.shipping_rates[rate["id"]] = rate
+    if rate["fixed_amount"]["currency"] != currency:
+        raise StripeError(
+            400,
+            f"The shipping option's currency ({rate['fixed_amount']['currency']}) must match the line items' "
+            f"({currency}).",
+            param=param,
+        )
+    return {"shipping_amount": rate["fixed_amount"]["amount"], "shipping_rate": rate["id"]}
+
+
+def shipping_cost(option: dict) -> dict:
+    amount = option["shipping_amount"]
+    return {
+        "amount_subtotal": amount,
+        "amount_tax": 0,
+        "amount_total": amount,
+        "shipping_rate": option["shipping_rate"],
+    }
 
 
 def parse_line_item(raw, index: int) -> dict:
@@ -196,6 +273,13 @@ def parse_line_item(raw, index: int) -> dict:
         raise StripeError(400, "quantity must be at least 1.", param=f"{param}[quantity]")
     product_data = price_data.get("product_data") or {}
     name = product_data.get("name")
+    images = product_data.get("images") or []
+    if (
+        not isinstance(images, list)
+        or len(images) > 8
+        or not all(isinstance(url, str) and url.startswith(("http://", "https://")) for url in images)
+    ):
+        raise StripeError(400, "Invalid URL in images.", param=f"{param}[price_data][product_data][images]")
     if not name and not price_data.get("product"):
         raise StripeError(
             400, "Missing required param: product_data[name].", param=f"{param}[price_data][product_data]"
@@ -219,7 +303,7 @@ def parse_line_item(raw, index: int) -> dict:
             "livemode": False,
             "metadata": {},
             "product": product,
-            "product_data": {"name": name, "description": product_data.get("description")},
+            "product_data": {"name": name, "description": product_data.get("description"), "images": images},
             "type": "one_time",
             "unit_amount": unit_amount,
         },
@@ -303,3 +387,12 @@ async def list_checkout_session_line_items(request: web.Request) -> web.Response
     params = await request_params(request)
     session = get_session(sandbox, request.match_info["id"])
     return json_response(line_items_list(sandbox, session["id"], params))
+
+
+async def retrieve_shipping_rate(request: web.Request) -> web.Response:
+    sandbox = sandbox_of(request)
+    rate = sandbox.shipping_rates.get(request.match_info["id"])
+    if rate is None:
+        message = f"No such shipping_rate: '{request.match_info['id']}'"
+        raise StripeError(404, message, code="resource_missing", param="id")
+    return json_response(rate)

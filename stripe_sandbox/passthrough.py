@@ -8,6 +8,7 @@ import json
 from aiohttp import web
 
 from .api import StripeError, as_int, expand_paths, json_response, request_params
+from .cards import card_fingerprint, normalise_card_number
 from .events import emit, emit_charge_succeeded, event_request
 from .shape import PAYMENT_INTENT_EXTRA_FIELDS, fetch_payment_intent, present
 from .state import sandbox_of
@@ -147,4 +148,10 @@ async def proxy(request: web.Request) -> web.Response:
         content_type = upstream.content_type
     if content_type != "application/json":
         return web.Response(body=payload, status=status, content_type=content_type)
-    return json_response(present(sandbox, json.loads(payload), expand_paths(params)), status=status)
+    data = json.loads(payload)
+    if request.method == "GET" and request.path == "/v1/payment_methods" and isinstance(data.get("data"), list):
+        data["data"].reverse()  # Stripe lists newest first; localstripe in the order they were made
+    card = params.get("card")
+    if request.method == "POST" and request.path == "/v1/payment_methods" and status == 200 and isinstance(card, dict):
+        sandbox.card_fingerprints[data.get("id")] = card_fingerprint(normalise_card_number(str(card.get("number", ""))))
+    return json_response(present(sandbox, data, expand_paths(params)), status=status)

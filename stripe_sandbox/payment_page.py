@@ -11,8 +11,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from .api import CardDeclinedError, StripeError
-from .cards import GENERIC_DECLINE, CardDecline, card_problem, normalise_card_number
-from .checkout_sessions import expire_if_due, get_session, session_view
+from .cards import GENERIC_DECLINE, CardDecline, card_fingerprint, card_problem, normalise_card_number
+from .checkout_sessions import expire_if_due, get_session, session_view, shipping_cost
 from .events import emit, emit_charge_succeeded
 from .payment_page_html import STYLE, render_closed_page, render_not_found_page, render_payment_page
 from .shape import PAYMENT_INTENT_EXTRA_FIELDS, fetch_payment_intent, present
@@ -31,6 +31,11 @@ async def ensure_payment_intent(sandbox: Sandbox, session: dict) -> str:
         status, current = await sandbox.call("GET", f"/v1/payment_intents/{session['payment_intent']}")
         latest = current.get("latest_charge") if status == 200 else None
         if not (isinstance(latest, dict) and latest.get("status") == "failed"):
+            if status == 200 and current.get("amount") != session["amount_total"]:
+                # The buyer chose another shipping rate since the last attempt: the payment follows the total.
+                await sandbox.call(
+                    "POST", f"/v1/payment_intents/{session['payment_intent']}", {"amount": session["amount_total"]}
+                )
             return session["payment_intent"]
         # localstripe cannot confirm a PaymentIntent again after a failed charge (Stripe can): the
         # buyer's retry gets a fresh one, and the failed one is canceled as Stripe would leave it unused.
@@ -62,10 +67,13 @@ async def pay_session(
     email: str = "",
     card_expiry: str = "",
     card_cvc: str = "",
+    shipping_rate: str = "",
+    shipping_address: dict | None = None,
 ) -> dict:
     session = get_session(sandbox, session_id)
     if session["status"] != "open":
         raise StripeError(400, f"This Checkout Session is {session['status']} and can no longer be paid.")
+    shipping_details = choose_shipping(session, shipping_rate=shipping_rate, address=shipping_address)
     if not session["customer"] and not session["customer_email"] and email and "@" not in email:
         raise StripeError(400, "Your email address is invalid.", param="email")
     new_card = not payment_method or payment_method == "new"
@@ -97,6 +105,7 @@ async def pay_session(
         if status != 200:
             raise StripeError(400, method.get("error", {}).get("message", "Invalid card."))
         payment_method = method["id"]
+        sandbox.card_fingerprints[payment_method] = card_fingerprint(number)
         save = session["customer"] and (
             session["_payment_intent_data"].get("setup_future_usage")
             or (save_card and (session["saved_payment_method_options"] or {}).get("payment_method_save") == "enabled")
@@ -138,6 +147,8 @@ async def pay_session(
         url=None,
         customer_details={"address": None, "email": customer_email, "name": None, "phone": None},
     )
+    if shipping_details is not None:
+        session["collected_information"] = {"shipping_details": shipping_details}
     emit(sandbox, "checkout.session.completed", session_view(session))
     return session
 
@@ -169,6 +180,37 @@ def parse_expiry(raw: str) -> tuple[int, int]:
     if raw:
         raise CardDeclinedError(CardDecline("invalid_expiry_month", None, "Your card's expiration date is invalid."))
     return 12, time.gmtime().tm_year + 5
+
+
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+
+
+def choose_shipping(session: dict, *, shipping_rate: str, address: dict | None) -> dict | None:
+    """The buyer's rate and address, checked as Stripe's page checks them; the session's totals follow the rate.
+    None for a session that collects no address."""
+    options = session.get("shipping_options") or []
+    if options:
+        chosen = next((option for option in options if option["shipping_rate"] == shipping_rate), None)
+        if shipping_rate and chosen is None:
+            raise StripeError(400, f"No such shipping option: '{shipping_rate}'", param="shipping_rate")
+        chosen = chosen or options[0]
+        session["shipping_cost"] = shipping_cost(chosen)
+        session["amount_total"] = session["amount_subtotal"] + chosen["shipping_amount"]
+        session["total_details"] = {**session["total_details"], "amount_shipping": chosen["shipping_amount"]}
+    collection = session.get("shipping_address_collection")
+    if not collection:
+        return None
+    address = {key: str(value).strip() for key, value in (address or {}).items() if value is not None}
+    missing = [name for name in ("name", "line1", "city", "postal_code", "country") if not address.get(name)]
+    if missing:
+        raise StripeError(400, "Enter your full shipping address: name, street, city, postal code and country.")
+    country = address["country"].upper()
+    if country not in collection["allowed_countries"]:
+        raise StripeError(400, f"We cannot ship to {country}.", param="shipping_address[country]")
+    return {
+        "name": address["name"][:200],
+        "address": {**{name: address.get(name) or None for name in ADDRESS_FIELDS}, "country": country},
+    }
 
 
 def success_redirect(session: dict) -> str:
@@ -214,7 +256,10 @@ async def payment_page(request: web.Request) -> web.Response:
     if request.method == "GET":
         return html_response(
             render_payment_page(
-                session, sandbox.session_line_items[session["id"]], await saved_cards(sandbox, session)
+                session,
+                sandbox.session_line_items[session["id"]],
+                await saved_cards(sandbox, session),
+                shipping_rates=sandbox.shipping_rates,
             ),
             session=session,
         )
@@ -222,6 +267,9 @@ async def payment_page(request: web.Request) -> web.Response:
     values = {name: str(form.get(name, "")) for name in ("card_number", "card_expiry", "card_cvc", "email")}
     values["payment_method"] = str(form.get("payment_method", ""))
     values["save_card"] = bool(form.get("save_card"))
+    values["shipping_rate"] = str(form.get("shipping_rate", ""))
+    address = {name: str(form.get(f"shipping_{name}", "")) for name in ("name", *ADDRESS_FIELDS)}
+    values.update({f"shipping_{name}": value for name, value in address.items()})
     email_required = not session["customer"] and not session["customer_email"]
     try:
         if email_required and "@" not in values["email"]:
@@ -235,6 +283,8 @@ async def payment_page(request: web.Request) -> web.Response:
             email=values["email"],
             card_expiry=values["card_expiry"],
             card_cvc=values["card_cvc"],
+            shipping_rate=values["shipping_rate"],
+            shipping_address=address,
         )
     except StripeError as error:
         page = render_payment_page(
@@ -243,6 +293,7 @@ async def payment_page(request: web.Request) -> web.Response:
             await saved_cards(sandbox, session),
             error=error.body["error"]["message"],
             values=values,
+            shipping_rates=sandbox.shipping_rates,
         )
         return html_response(page, session=session, status=error.status)
     raise web.HTTPSeeOther(success_redirect(session) or f"/pay/{session['id']}")

@@ -26,7 +26,9 @@ legend { font-weight: 600; padding: 0 .25rem; }
 .row .field { flex: 1; }
 label { font-weight: 600; }
 .choice label { font-weight: 400; }
-input[type=text], input[type=email] { font: inherit; padding: .5rem .6rem; border: 1px solid #767e8c;
+td img { width: 48px; height: 48px; object-fit: cover; border-radius: 4px; vertical-align: middle;
+         margin-right: .5rem; }
+select, input[type=text], input[type=email] { font: inherit; padding: .5rem .6rem; border: 1px solid #767e8c;
        border-radius: 6px; color: #1b1f24; background: #fff; }
 input[aria-invalid=true] { border-color: #a1262b; border-width: 2px; }
 .help { color: #4a5260; font-size: .9rem; margin: 0; }
@@ -69,14 +71,16 @@ def render_payment_page(
     *,
     error: str = "",
     values: dict | None = None,
+    shipping_rates: dict | None = None,
 ) -> str:
     values = values or {}
     total = format_amount(session["amount_total"], session["currency"])
     rows = "".join(
-        f"<tr><td>{escape(item['description'])}</td><td>{item['quantity']}</td>"
+        f"<tr><td>{_item_image(item)}{escape(item['description'])}</td><td>{item['quantity']}</td>"
         f'<td class="amount">{escape(format_amount(item["amount_total"], item["currency"]))}</td></tr>'
         for item in line_items
     )
+    shipping_row, shipping_fields = _shipping_parts(session, shipping_rates or {}, values)
     error_html = f'<p class="error" role="alert" id="payment-error">{escape(error)}</p>' if error else ""
     described_by = "payment-error card-help" if error else "card-help"
     chosen = values.get("payment_method") or ("" if not saved_cards else saved_cards[0]["id"])
@@ -123,11 +127,12 @@ def render_payment_page(
 <caption class="help">Order summary</caption>
 <thead><tr><th scope="col">Item</th><th scope="col">Quantity</th><th scope="col" class="amount">Amount</th></tr></thead>
 <tbody>{rows}</tbody>
-<tfoot><tr><th scope="row" colspan="2">Total</th><td class="amount">{escape(total)}</td></tr></tfoot>
+<tfoot>{shipping_row}<tr><th scope="row" colspan="2">Total</th><td class="amount">{escape(total)}</td></tr></tfoot>
 </table>
 {error_html}
 <form method="post" action="/pay/{escape(session["id"])}" novalidate>
 {email_field}
+{shipping_fields}
 {card_choice}
 <div class="field"><label for="card_number">Card number</label>
 <input type="text" id="card_number" name="card_number" inputmode="numeric" autocomplete="cc-number"
@@ -144,6 +149,81 @@ def render_payment_page(
 <div class="actions"><button type="submit">Pay {escape(total)}</button>{cancel}</div>
 </form>"""  # noqa: E501
     return _document(f"Pay {total}", body)
+
+
+def _item_image(item: dict) -> str:
+    images = ((item.get("price") or {}).get("product_data") or {}).get("images") or []
+    return f'<img src="{escape(images[0])}" alt="">' if images else ""
+
+
+def _estimate(rate: dict) -> str:
+    estimate = rate.get("delivery_estimate") or {}
+    low, high = (estimate.get("minimum") or {}).get("value"), (estimate.get("maximum") or {}).get("value")
+    if not low or not high:
+        return ""
+    return f", {low} business days" if low == high else f", {low} to {high} business days"
+
+
+def _shipping_parts(session: dict, shipping_rates: dict, values: dict) -> tuple[str, str]:
+    """The summary's shipping row, and the address and rate fields, for a session that collects them."""
+    row = ""
+    cost = session.get("shipping_cost")
+    if cost:
+        name = (shipping_rates.get(cost["shipping_rate"]) or {}).get("display_name", "")
+        amount = format_amount(cost["amount_total"], session["currency"])
+        row = (
+            f'<tr><th scope="row" colspan="2">Shipping ({escape(name)})</th>'
+            f'<td class="amount">{escape(amount)}</td></tr>'
+        )
+    fields = ""
+    collection = session.get("shipping_address_collection")
+    if collection:
+        chosen_country = values.get("shipping_country") or collection["allowed_countries"][0]
+        countries = "".join(
+            f'<option value="{escape(code)}"{" selected" if code == chosen_country else ""}>{escape(code)}</option>'
+            for code in collection["allowed_countries"]
+        )
+
+        def text_field(name: str, label: str, autocomplete: str, required: bool = True) -> str:
+            value = escape(values.get(f"shipping_{name}", ""))
+            needed = " required" if required else ""
+            return (
+                f'<div class="field"><label for="shipping_{name}">{label}</label>'
+                f'<input type="text" id="shipping_{name}" name="shipping_{name}" autocomplete="shipping {autocomplete}"'
+                f'{needed} value="{value}"></div>'
+            )
+
+        fields += (
+            "<fieldset><legend>Shipping address</legend>"
+            + text_field("name", "Full name", "name")
+            + text_field("line1", "Address line 1", "address-line1")
+            + text_field("line2", "Address line 2 (optional)", "address-line2", required=False)
+            + '<div class="row">'
+            + text_field("city", "City", "address-level2")
+            + text_field("postal_code", "Postal code", "postal-code")
+            + "</div>"
+            + text_field("state", "State or region (optional)", "address-level1", required=False)
+            + '<div class="field"><label for="shipping_country">Country</label>'
+            '<select id="shipping_country" name="shipping_country" autocomplete="shipping country">'
+            f"{countries}</select></div>"
+            "</fieldset>"
+        )
+    options = session.get("shipping_options") or []
+    if options:
+        chosen = values.get("shipping_rate") or (cost or {}).get("shipping_rate") or options[0]["shipping_rate"]
+        choices = ""
+        for option in options:
+            rate = shipping_rates.get(option["shipping_rate"]) or {}
+            rate_id = escape(option["shipping_rate"])
+            amount = option["shipping_amount"]
+            price = "Free" if amount == 0 else format_amount(amount, session["currency"])
+            choices += (
+                f'<div class="choice"><input type="radio" name="shipping_rate" id="rate-{rate_id}" value="{rate_id}"'
+                f'{" checked" if option["shipping_rate"] == chosen else ""}> <label for="rate-{rate_id}">'
+                f"{escape(rate.get('display_name', ''))}: {escape(price)}{escape(_estimate(rate))}</label></div>"
+            )
+        fields += f"<fieldset><legend>Shipping method</legend>{choices}</fieldset>"
+    return row, fields
 
 
 def render_closed_page(session: dict) -> str:

@@ -56,6 +56,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     routes.add_post("/v1/checkout/sessions/{id}", checkout_sessions.update_checkout_session)
     routes.add_post("/v1/checkout/sessions/{id}/expire", checkout_sessions.expire_checkout_session)
     routes.add_get("/v1/checkout/sessions/{id}/line_items", checkout_sessions.list_checkout_session_line_items)
+    routes.add_get("/v1/shipping_rates/{id}", checkout_sessions.retrieve_shipping_rate)
     routes.add_get("/v1/events", events.list_events)
     routes.add_get("/v1/events/{id}", events.retrieve_event)
     routes.add_post("/v1/refunds", passthrough.create_refund)

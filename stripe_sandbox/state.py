@@ -69,6 +69,8 @@ class Sandbox:
         self.session_line_items: dict[str, list[dict]] = {}
         self.events: list[Event] = []
         self.payment_intent_extras: dict[str, dict] = {}
+        self.shipping_rates: dict[str, dict] = {}  # made from a session's shipping_options[][shipping_rate_data]
+        self.card_fingerprints: dict[str, str] = {}  # payment method id → fingerprint of the number it was made with
         self.idempotent_results: dict[tuple, tuple] = {}
         self.idempotent_in_flight: set[tuple] = set()
         self.endpoints: list[WebhookEndpoint] = list(self.initial_endpoints)
@@ -95,6 +97,8 @@ class Sandbox:
             "sessions": self.sessions,
             "session_line_items": self.session_line_items,
             "payment_intent_extras": self.payment_intent_extras,
+            "shipping_rates": self.shipping_rates,
+            "card_fingerprints": self.card_fingerprints,
             "events": [
                 {"id": e.id, "type": e.type, "created": e.created, "body": e.body.decode()} for e in self.events
             ],
@@ -110,6 +114,8 @@ class Sandbox:
         self.sessions = state["sessions"]
         self.session_line_items = state["session_line_items"]
         self.payment_intent_extras = state["payment_intent_extras"]
+        self.shipping_rates = state.get("shipping_rates", {})
+        self.card_fingerprints = state.get("card_fingerprints", {})
         self.events = [Event(e["id"], e["type"], e["created"], e["body"].encode()) for e in state["events"]]
 
     # --- localstripe ----------------------------------------------------------------------------

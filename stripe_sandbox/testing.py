@@ -93,9 +93,18 @@ class StripeSandbox:
         payment_method: str = "",
         save_card: bool = False,
         email: str = "",
+        shipping_rate: str = "",
+        shipping_address: dict | None = None,
     ) -> dict:
-        """Pay as a buyer on the hosted page would; returns the completed session or raises CardDeclined."""
+        """Pay as a buyer on the hosted page would; returns the completed session or raises CardDeclined.
+
+        A session that collects an address gets `shipping_address` (or a test address in its first allowed
+        country) and `shipping_rate` (a `shr_...` id of its options; the first by default)."""
         body = {"card_number": card_number, "payment_method": payment_method, "email": email, "save_card": save_card}
+        if shipping_rate:
+            body["shipping_rate"] = shipping_rate
+        if shipping_address:
+            body["shipping_address"] = shipping_address
         return self._control("POST", f"/_sandbox/checkout/{session_id}/pay", body)
 
     def expire_session(self, session_id: str) -> dict:

@@ -14,6 +14,7 @@ from billing.services.charges import (
     charge_create,
     charge_metadata,
     payable_lock,
+    payable_shipping,
     payable_terms,
     payment_under_way,
 )
@@ -31,6 +32,8 @@ class SavedCard:
     last4: str
     exp_month: int
     exp_year: int
+    fingerprint: str = ""
+    created: int = 0
 
     @property
     def label(self) -> str:
@@ -54,15 +57,54 @@ def _saved_card(payment_method: dict) -> SavedCard:
         last4=card.get("last4") or "????",
         exp_month=int(card.get("exp_month") or 0),
         exp_year=int(card.get("exp_year") or 0),
+        fingerprint=card.get("fingerprint") or "",
+        created=int(payment_method.get("created") or 0),
     )
 
 
+def _newest_first_with_duplicates(customer: Customer) -> tuple[list[SavedCard], list[SavedCard]]:
+    """The customer's cards, one per card number (Stripe's `fingerprint`; the newest save wins), and the older
+    saves of the same cards."""
+    cards = sorted(
+        (_saved_card(pm) for pm in stripe_client.list_cards(customer.stripe_customer_id)),
+        key=lambda card: card.created,
+        reverse=True,
+    )
+    kept: list[SavedCard] = []
+    duplicates: list[SavedCard] = []
+    seen: set[str] = set()
+    for card in cards:
+        if card.fingerprint and card.fingerprint in seen:
+            duplicates.append(card)
+            continue
+        seen.add(card.fingerprint)
+        kept.append(card)
+    return kept, duplicates
+
+
 def card_list(*, user) -> list[SavedCard]:
-    """The user's saved cards, read from Stripe (we never store them). PaymentError if Stripe is away."""
+    """The user's saved cards, each card once, read from Stripe (we never store them). PaymentError if Stripe is
+    away."""
     customer = Customer.objects.filter(user=user).first()
     if customer is None:
         return []
-    return [_saved_card(pm) for pm in stripe_client.list_cards(customer.stripe_customer_id)]
+    return _newest_first_with_duplicates(customer)[0]
+
+
+def cards_remove_duplicates(*, user) -> int:
+    """Detaches the older saves of a card the user saved again, so the new save replaces the old one. Best effort:
+    Stripe being away leaves them for next time (the list shows each card once meanwhile). How many went."""
+    customer = Customer.objects.filter(user=user).first()
+    if customer is None:
+        return 0
+    removed = 0
+    try:
+        for card in _newest_first_with_duplicates(customer)[1]:
+            stripe_client.detach_payment_method(card.id)
+            removed += 1
+    except PaymentError as error:
+        logger.warning("Duplicate cards of %s left for now (%s)", customer, error.code)
+    return removed
 
 
 def _owned_card(*, customer: Customer, payment_method_id: str) -> SavedCard:
@@ -141,6 +183,11 @@ def charge_pay_with_saved_card(*, user, payable, payment_method_id: str) -> Char
     then offers Checkout. A network failure leaves the charge pending and a retry reuses it.
     """
     amount, currency, description = payable_terms(user=user, payable=payable)
+    if payable_shipping(payable=payable):
+        raise PaymentError(
+            "This needs a delivery address and a shipping rate: pay with Stripe Checkout instead.",
+            code="shipping_required",
+        )
     customer = Customer.objects.filter(user=user).first()
     if customer is None:
         raise PaymentError("You have no saved cards yet. Pay with a new card instead.", code="no_saved_cards")

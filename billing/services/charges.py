@@ -48,6 +48,47 @@ def payable_terms(*, user, payable) -> tuple[int, str, str]:
     return amount, currency, description
 
 
+def payable_lines(*, payable, amount: int) -> list:
+    """The payable's own Checkout lines when it offers them and they add up to `amount`; else [] (one line)."""
+    offer = getattr(payable, "payment_line_items", None)
+    lines = list(offer() or []) if callable(offer) else []
+    valid = all(
+        isinstance(line, payables.PaymentLine)
+        and isinstance(line.unit_amount, int)
+        and line.unit_amount >= 0
+        and isinstance(line.quantity, int)
+        and line.quantity >= 1
+        and line.name
+        for line in lines
+    )
+    if not lines or not valid or sum(line.unit_amount * line.quantity for line in lines) != amount:
+        if lines:
+            logger.error("Payable %s offered lines that do not add up to %s; paying it as one line", payable, amount)
+        return []
+    return lines[:100]  # Stripe's limit for one Checkout Session
+
+
+def payable_ships(*, payable) -> bool:
+    """Whether paying needs an address and a rate, which only Checkout collects (a saved card cannot)."""
+    offer = getattr(payable, "payment_shipping", None)
+    return callable(offer) and offer() is not None
+
+
+def payable_shipping(*, payable) -> dict:
+    """The payable's shipping terms as stored on the charge ({} when it ships nothing), or PaymentError."""
+    offer = getattr(payable, "payment_shipping", None)
+    terms = offer() if callable(offer) else None
+    if terms is None:
+        return {}
+    if not terms.countries or not terms.options:
+        raise PaymentError("We cannot ship this order anywhere right now, so nothing was charged.", code="no_shipping")
+    if any(not isinstance(option.amount, int) or option.amount < 0 for option in terms.options):
+        raise PaymentError("This cannot be paid for right now.", code="invalid_amount")
+    # Stripe takes at most five shipping options: the cheapest five.
+    cheapest = sorted(terms.options, key=lambda option: (option.amount, option.name))[:5]
+    return payables.ShippingTerms(countries=list(terms.countries), options=cheapest).as_json()
+
+
 def charge_metadata(charge: Charge) -> dict:
     return {
         "charge_id": str(charge.pk),

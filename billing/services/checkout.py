@@ -19,6 +19,8 @@ from billing.services.charges import (
     PAYMENT_UNDER_WAY_MESSAGE,
     charge_create,
     charge_metadata,
+    payable_lines,
+    payable_shipping,
     payable_terms,
     payment_under_way,
 )
@@ -44,7 +46,63 @@ def _checkout_expires_at() -> datetime:
     return (timezone.now() + timedelta(minutes=minutes) + margin).replace(microsecond=0)
 
 
-def _checkout_params(*, charge: Charge, customer: Customer | None, base_url: str, expires_at: datetime) -> dict:
+def _absolute_image(base_url: str, url: str) -> str:
+    absolute = urljoin(base_url, url) if url else ""
+    return absolute if absolute.startswith(("https://", "http://")) else ""
+
+
+def _line_items(*, charge: Charge, lines: list, base_url: str) -> list[dict]:
+    if not lines:
+        lines_params = [{"name": charge.description, "unit_amount": charge.amount, "quantity": 1, "image_url": ""}]
+    else:
+        lines_params = [vars(line) for line in lines]
+    items = []
+    for line in lines_params:
+        product_data = {"name": line["name"][:250]}
+        image = _absolute_image(base_url, line["image_url"])
+        if image:
+            product_data["images"] = [image]
+        items.append(
+            {
+                "quantity": line["quantity"],
+                "price_data": {
+                    "currency": charge.currency,
+                    "unit_amount": line["unit_amount"],
+                    "product_data": product_data,
+                },
+            }
+        )
+    return items
+
+
+def _shipping_params(charge: Charge) -> dict:
+    """Checkout's address collection and rate choice, from the terms offered on the charge."""
+    terms = charge.shipping_terms or {}
+    if not terms.get("options"):
+        return {}
+    options = []
+    for option in terms["options"]:
+        rate = {
+            "type": "fixed_amount",
+            "display_name": option["name"][:100],
+            "fixed_amount": {"amount": option["amount"], "currency": charge.currency},
+            "metadata": {"option": option["key"]},
+        }
+        if option.get("min_days") and option.get("max_days"):
+            rate["delivery_estimate"] = {
+                "minimum": {"unit": "business_day", "value": option["min_days"]},
+                "maximum": {"unit": "business_day", "value": option["max_days"]},
+            }
+        options.append({"shipping_rate_data": rate})
+    return {
+        "shipping_address_collection": {"allowed_countries": list(terms["countries"])},
+        "shipping_options": options,
+    }
+
+
+def _checkout_params(
+    *, charge: Charge, customer: Customer | None, base_url: str, expires_at: datetime, lines: list | None = None
+) -> dict:
     """The session's parameters; `customer` None is a guest, whose e-mail address Checkout collects (and whose card
     is not saved: there is no customer to save it on)."""
     metadata = charge_metadata(charge)
@@ -53,32 +111,22 @@ def _checkout_params(*, charge: Charge, customer: Customer | None, base_url: str
         "mode": "payment",
         "customer": customer.stripe_customer_id if customer else None,
         "client_reference_id": str(charge.reference),
-        "line_items": [
-            {
-                "quantity": 1,
-                "price_data": {
-                    "currency": charge.currency,
-                    "unit_amount": charge.amount,
-                    "product_data": {"name": charge.description},
-                },
-            }
-        ],
+        "line_items": _line_items(charge=charge, lines=lines or [], base_url=base_url),
+        **_shipping_params(charge),
         "metadata": metadata,
-        "payment_intent_data": {
-            "metadata": metadata,
-            "description": charge.description,
-            # Saves the card on the customer so the next payment is one click.
-            "setup_future_usage": "off_session",
+        "payment_intent_data": {"metadata": metadata, "description": charge.description},
+        # The card is saved only when the payer ticks Checkout's own "save this card" box; returning payers see
+        # the cards they saved before.
+        "saved_payment_method_options": {
+            "allow_redisplay_filters": ["always", "limited", "unspecified"],
+            "payment_method_save": "enabled",
         },
-        # Returning customers see the cards they saved here before.
-        "saved_payment_method_options": {"allow_redisplay_filters": ["always", "limited", "unspecified"]},
         "expires_at": int(expires_at.timestamp()),
         "success_url": return_url,
         "cancel_url": urljoin(base_url, reverse("billing:checkout_cancel", args=[charge.reference])),
     }
     if customer is None:
         del params["customer"], params["saved_payment_method_options"]
-        del params["payment_intent_data"]["setup_future_usage"]
     return params
 
 
@@ -115,6 +163,8 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
     amount, currency, description = payable_terms(user=user, payable=payable)
     if payment_under_way(payable=payable) is not None:
         raise PaymentError(PAYMENT_UNDER_WAY_MESSAGE, code="payment_under_way")
+    lines = payable_lines(payable=payable, amount=amount)
+    shipping = payable_shipping(payable=payable)
     customer = customer_get_or_create(user=user) if user is not None else None
     now = timezone.now()
     open_charges = (
@@ -124,7 +174,9 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
     )
     charge = None
     for candidate in open_charges:
-        same_terms = candidate.amount == amount and candidate.currency == currency
+        same_terms = (
+            candidate.amount == amount and candidate.currency == currency and candidate.shipping_terms == shipping
+        )
         if (
             same_terms
             and candidate.checkout_url
@@ -145,12 +197,15 @@ def _start_checkout(*, user, payable, base_url: str, success_url: str, cancel_ur
             method=Charge.Method.CHECKOUT,
             success_url=success_url,
             cancel_url=cancel_url,
+            shipping_terms=shipping,
         )
     checkouts_close_others(user=user, payable=payable, keep=charge)
     expires_at = _checkout_expires_at()
     try:
         session = stripe_client.create_checkout_session(
-            params=_checkout_params(charge=charge, customer=customer, base_url=base_url, expires_at=expires_at),
+            params=_checkout_params(
+                charge=charge, customer=customer, base_url=base_url, expires_at=expires_at, lines=lines
+            ),
             idempotency_key=f"checkout:{charge.reference}",
         )
     except PaymentError as error:

@@ -39,6 +39,16 @@ class PaymentDetails:
     # What Checkout collected from a guest (who has no Stripe customer): passed on to the payable's app.
     payer_email: str = ""
     payer_name: str = ""
+    shipping: "ShippingChoice | None" = None
+
+
+@dataclass(frozen=True)
+class ShippingChoice:
+    """The rate and address the payer gave Checkout, checked against what the charge offered."""
+
+    option: str
+    amount: int
+    address: dict
 
 
 def charge_fulfil(*, charge_id: int, details: PaymentDetails) -> tuple[Charge, bool]:
@@ -64,6 +74,12 @@ def charge_fulfil(*, charge_id: int, details: PaymentDetails) -> tuple[Charge, b
         charge.paid_at = timezone.now()
         charge.failure_message = ""
         _fill_missing_details(charge, details, save=False)
+        if details.shipping is not None:
+            # The whole sum taken, so refunds and the ledger see what the payer paid.
+            charge.amount += details.shipping.amount
+            charge.shipping_amount = details.shipping.amount
+            charge.shipping_option = details.shipping.option
+            charge.shipping_address = details.shipping.address
         duplicate = is_duplicate_payment(charge)
         if duplicate:
             charge.auto_refund_reason = "Paid twice: another payment had already paid for this, so it is refunded."
@@ -178,6 +194,67 @@ def _has_terms(obj: dict, amount_field: str) -> bool:
     return obj.get(amount_field) is not None and bool(obj.get("currency"))
 
 
+ADDRESS_FIELDS = ("line1", "line2", "city", "state", "postal_code", "country")
+
+
+def _session_shipping_details(session: dict) -> dict:
+    """Where the session says to ship: `collected_information.shipping_details` (API 2025-03-31 and later), or the
+    older top-level `shipping_details`."""
+    collected = (session.get("collected_information") or {}).get("shipping_details")
+    return collected or session.get("shipping_details") or {}
+
+
+def _check_session_terms(charge: Charge, session: dict) -> ShippingChoice | None:
+    """The session must add up to what we asked: the charge's amount, plus the rate chosen from those offered,
+    shipped to a country offered. Anything else means the session was tampered with: PaymentMismatch."""
+    terms = charge.shipping_terms or {}
+    if not terms.get("options"):
+        _check_terms(charge, amount=session.get("amount_total"), currency=session.get("currency"), source="Session")
+        return None
+    reference = f"charge {charge.reference}"
+    currency = (session.get("currency") or "").lower()
+    if currency != charge.currency:
+        raise PaymentMismatch(f"Session is in {currency or 'no currency'}, but {reference} is in {charge.currency}.")
+    goods = charge.amount - charge.shipping_amount
+    total = session.get("amount_total")
+    if session.get("payment_status") not in ("paid", "no_payment_required"):
+        return None  # nothing chosen for sure yet
+    cost = session.get("shipping_cost") or {}
+    chosen_rate = cost.get("shipping_rate")
+    chosen_rate = chosen_rate.get("id") if isinstance(chosen_rate, dict) else chosen_rate
+    offered_rates = [
+        (item.get("shipping_rate") or {}).get("id")
+        if isinstance(item.get("shipping_rate"), dict)
+        else item.get("shipping_rate")
+        for item in session.get("shipping_options") or []
+    ]
+    if not chosen_rate or chosen_rate not in offered_rates or len(offered_rates) != len(terms["options"]):
+        raise PaymentMismatch(f"Session for {reference} has no shipping rate of those we offered.")
+    option = terms["options"][offered_rates.index(chosen_rate)]
+    shipping = cost.get("amount_total")
+    if shipping is None or int(shipping) != option["amount"]:
+        raise PaymentMismatch(
+            f"Session for {reference} charges {shipping} for shipping at {option['name']}, "
+            f"which costs {option['amount']}."
+        )
+    if total is None or int(total) != goods + option["amount"]:
+        raise PaymentMismatch(
+            f"Session is for {total} {currency}, but {reference} is {goods} + {option['amount']} shipping."
+        )
+    details = _session_shipping_details(session)
+    address = details.get("address") or {}
+    if (address.get("country") or "").upper() not in terms["countries"]:
+        raise PaymentMismatch(f"Session for {reference} ships to {address.get('country')!r}, which we do not serve.")
+    return ShippingChoice(
+        option=option["key"],
+        amount=option["amount"],
+        address={
+            "name": (details.get("name") or "")[:200],
+            **{name: (address.get(name) or "")[:200] for name in ADDRESS_FIELDS},
+        },
+    )
+
+
 def charge_settle_checkout_session(*, session: dict) -> Charge | None:
     """Fulfils the charge behind a Checkout Session if the session says it is paid; None if not ours.
 
@@ -192,8 +269,9 @@ def charge_settle_checkout_session(*, session: dict) -> Charge | None:
     if paid and not _has_terms(session, "amount_total") and session.get("id"):
         session = stripe_client.retrieve_checkout_session(session["id"])
         paid = session.get("payment_status") in ("paid", "no_payment_required")
+    shipping = None
     if paid or _has_terms(session, "amount_total"):
-        _check_terms(charge, amount=session.get("amount_total"), currency=session.get("currency"), source="Session")
+        shipping = _check_session_terms(charge, session)
     if not paid:
         return charge
     payment_intent = session.get("payment_intent")
@@ -206,7 +284,9 @@ def charge_settle_checkout_session(*, session: dict) -> Charge | None:
         else PaymentDetails(checkout_session_id=session.get("id") or "")
     )
     payer = session.get("customer_details") or {}
-    details = replace(details, payer_email=payer.get("email") or "", payer_name=payer.get("name") or "")
+    details = replace(
+        details, payer_email=payer.get("email") or "", payer_name=payer.get("name") or "", shipping=shipping
+    )
     charge, _ = charge_fulfil(charge_id=charge.pk, details=details)
     return charge
 
@@ -217,6 +297,9 @@ def charge_settle_payment_intent(*, intent: dict) -> Charge | None:
     charge = charge_for_stripe_object(intent, id_field="stripe_payment_intent_id")
     if charge is None:
         return None
+    if (charge.shipping_terms or {}).get("options"):
+        # Only the Checkout Session knows the address and rate: its completion fulfils (and checks) this charge.
+        return charge
     succeeded = intent.get("status") == "succeeded"
     if succeeded and not _has_terms(intent, "amount") and intent.get("id"):
         intent = stripe_client.retrieve_payment_intent(intent["id"])

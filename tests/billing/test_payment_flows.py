@@ -54,7 +54,9 @@ def saved_card(user, number="4242424242424242"):
     return method.id
 
 
-def test_new_card_checkout_then_webhook_pays_once_and_records_the_card(sandbox, signed_in, invoice):
+def test_new_card_checkout_then_webhook_pays_once_and_records_the_card_saving_it_only_when_asked(
+    sandbox, signed_in, invoice
+):
     charge = start_checkout(signed_in, invoice)
     session = stripe_client.retrieve_checkout_session(charge.stripe_checkout_session_id)
     assert session["mode"] == "payment"
@@ -62,8 +64,10 @@ def test_new_card_checkout_then_webhook_pays_once_and_records_the_card(sandbox, 
     assert session["metadata"]["charge_reference"] == str(charge.reference)
     assert session["customer"] == Customer.objects.get().stripe_customer_id
     assert "{CHECKOUT_SESSION_ID}" in session["success_url"]
+    # Checkout offers its own "save this card" box; nothing is saved behind the payer's back.
+    assert session["saved_payment_method_options"]["payment_method_save"] == "enabled"
 
-    sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    sandbox.pay_checkout_session(charge.stripe_checkout_session_id, save_card=True)
     responses = sandbox.deliver_events(signed_in)
 
     assert [response.status_code for response in responses] == [200] * len(responses)
@@ -72,10 +76,10 @@ def test_new_card_checkout_then_webhook_pays_once_and_records_the_card(sandbox, 
     assert charge.status == Charge.Status.SUCCEEDED
     assert charge.card_last4 == "4242"
     intent = stripe_client.retrieve_payment_intent(charge.stripe_payment_intent_id)
-    assert intent["setup_future_usage"] == "off_session"
+    assert not intent["setup_future_usage"]
     assert intent["metadata"]["charge_reference"] == str(charge.reference)
     assert invoice.times_paid == 1
-    # The card was saved for next time.
+    # The payer ticked the box: the card was saved for next time.
     assert [card.last4 for card in cards.card_list(user=invoice.owner)] == ["4242"]
 
 

@@ -31,6 +31,7 @@ def test_payer_pays_with_a_new_card_then_with_the_saved_one(sandbox, page):
     page.wait_for_url(f"{sandbox.api_base}/**")
     page.a11y.check()
     page.get_by_label("Card number").fill("4242 4242 4242 4242")
+    page.get_by_label("Save this card for future payments").check()  # saved only because the payer asks
     page.get_by_role("button", name="Pay").first.click()
     page.wait_for_url("**/billing/payments/")
     page.a11y.check()

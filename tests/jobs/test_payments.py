@@ -7,6 +7,7 @@ from datetime import timedelta
 
 import pytest
 
+from billing import stripe_client
 from billing.models import Charge
 from billing.services import cards, refunds
 from billing.tokens import payment_url
@@ -40,7 +41,8 @@ def post_and_pay_with_a_new_card(client, sandbox) -> tuple[JobPage, Charge]:
     response = client.post(payment_url(job), {"action": "checkout"})
     assert response.status_code == 303
     charge = Charge.objects.for_object(job).get(status=Charge.Status.PENDING)
-    sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    # The poster ticks "save this card", so the bump below can use it.
+    sandbox.pay_checkout_session(charge.stripe_checkout_session_id, save_card=True)
     return job, charge
 
 
@@ -72,6 +74,19 @@ def test_the_price_is_the_site_setting(stripe_sandbox, poster_client, site, job_
     _job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
 
     assert (charge.amount, charge.currency) == (9900, "eur")
+
+
+def test_a_listing_is_one_checkout_line_with_no_address(stripe_sandbox, poster_client, job_index):
+    _job, charge = post_and_pay_with_a_new_card(poster_client, stripe_sandbox)
+
+    client = stripe_client.get_client()
+    items = client.v1.checkout.sessions.line_items.list(charge.stripe_checkout_session_id).to_dict()["data"]
+    assert [(item["description"], item["quantity"], item["amount_total"]) for item in items] == [
+        (charge.description, 1, charge.amount)
+    ]
+    session = stripe_client.retrieve_checkout_session(charge.stripe_checkout_session_id)
+    assert not session["shipping_address_collection"]
+    assert not session["shipping_options"]
 
 
 def test_bumping_with_the_saved_card_is_a_new_payment_and_tops_the_board(

@@ -4,7 +4,7 @@ import pytest
 from PIL import Image as PILImage
 
 from shop import demo
-from shop.models import ProductPage, ShopIndexPage
+from shop.models import ProductPage, ShippingRate, ShopIndexPage
 
 pytestmark = pytest.mark.django_db
 
@@ -38,3 +38,12 @@ def test_seed_twice_changes_nothing(home_page):
     assert _state() == before
     assert ShopIndexPage.objects.count() == 1
     assert "0 products created" in out.getvalue()
+
+
+def test_seed_makes_physical_goods_a_digital_one_and_shipping_rates_once(home_page):
+    demo.seed(io.StringIO())
+    demo.seed(io.StringIO())
+
+    assert list(ProductPage.objects.filter(requires_shipping=False).values_list("sku", flat=True)) == ["PDF-001"]
+    assert ProductPage.objects.get(sku="MUG-001").requires_shipping
+    assert sorted(ShippingRate.objects.values_list("name", flat=True)) == ["Express", "International", "Standard"]

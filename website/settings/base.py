@@ -362,6 +362,8 @@ SHOP_HOLD_MARGIN_MINUTES = 5
 SHOP_RESTOCK_ON_REFUND = True
 # The most units one buyer's open checkouts may hold at once, across all products (a checkout holds stock unpaid).
 SHOP_MAX_HELD_UNITS_PER_BUYER = 50
+# Where the shop ships to until an editor changes Settings → Shipping countries (two-letter codes).
+SHOP_SHIPPING_COUNTRIES = ["US", "CA", "GB", "IE", "FR", "DE", "NL", "AU", "JP"]
 SHOP_ORDERS_PAGE_SIZE = 20
 
 # --- Billing ------------------------------------------------------------------------------------
