@@ -134,7 +134,8 @@ def checkout_return(request):
         messages.info(request, "We are confirming your payment with the bank; it will appear here shortly.")
         return _to_payment(request, charge)
     if charge.is_paid:
-        card_services.cards_remove_duplicates(user=request.user)
+        if payer is not None:  # a guest saved no card: there is no customer to keep one on
+            card_services.cards_remove_duplicates(user=payer)
         messages.success(request, f"Thank you: {charge.display_amount} paid for {charge.description}.")
         return _safe_redirect(request, charge.success_url, reverse("billing:payment_detail", args=[charge.reference]))
     messages.info(request, "Your payment is processing. We will confirm it as soon as the bank does.")

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from billing import stripe_client
 from billing.models import Charge
 from billing.services import cards
+from billing.services.charges import PaymentMismatch
 from billing.services.settlement import charge_settle_checkout_session
 from billing.stripe_client import PaymentError
 from billing.tokens import payment_url
@@ -237,7 +238,7 @@ def test_a_session_whose_shipping_total_was_tampered_with_is_refused_and_nothing
         {**good, "collected_information": {"shipping_details": {"name": "A", "address": {"country": "BR"}}}},
     ]
     for bad in tampered:
-        with pytest.raises(ValidationError):
+        with pytest.raises(PaymentMismatch):
             charge_settle_checkout_session(session=bad)
         charge.refresh_from_db()
         order.refresh_from_db()
