@@ -1,7 +1,7 @@
-from django import forms
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.permissions import register_permission_policy
@@ -33,7 +33,7 @@ class ProductListingViewSet(PageListingViewSet):
 products_viewset = ProductListingViewSet("products")
 
 
-class StockForm(forms.ModelForm):
+class StockForm(WagtailAdminModelForm):
     """The figure an editor states applies at once through shop.stock.stock_set, under the product's lock."""
 
     class Meta:
@@ -44,11 +44,21 @@ class StockForm(forms.ModelForm):
         return stock_set(product=self.instance.product, quantity=self.cleaned_data["quantity"])
 
 
+class StockCreateForm(StockForm):
+    """For a product that has no stock row yet (one made before rows were made with every product)."""
+
+    class Meta:
+        model = Stock
+        fields = ["product", "quantity"]
+
+    def save(self, commit=True):
+        return stock_set(product=self.cleaned_data["product"], quantity=self.cleaned_data["quantity"])
+
+
 class StockViewSet(ModelViewSet):
     """Admin → Stock: units on hand per product, changed directly (no page revision, nothing to publish)."""
 
     model = Stock
-    form_class = StockForm
     icon = "tag"
     menu_label = "Stock"
     add_to_admin_menu = True
@@ -59,6 +69,9 @@ class StockViewSet(ModelViewSet):
 
     def get_queryset(self, request):
         return Stock.objects.select_related("product")
+
+    def get_form_class(self, for_update=False):
+        return StockForm if for_update else StockCreateForm
 
 
 stock_viewset = StockViewSet("stock")
