@@ -65,7 +65,7 @@ def job_board_queryset(*, filters: Mapping[str, str], now: datetime):
         # Wagtail search (title, description, company, location and tag names) narrows the set, and a tag, company
         # or location named outright always matches; the board's own ordering and prefetches then apply as usual.
         query = filters["q"]
-        candidates = JobPage.objects.live().filter(paid_until__gt=now)
+        candidates = JobPage.objects.live().public().filter(paid_until__gt=now)
         matching_ids = {page.pk for page in candidates.search(query, order_by_relevance=False)}
         matching_ids.update(
             candidates.filter(

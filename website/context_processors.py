@@ -1,13 +1,17 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.cache import cache
 from django.utils.functional import SimpleLazyObject
 
 from jobs.models import JobIndexPage
 from shop.models import ShopIndexPage
-from website.caching import ROUTE_TIMEOUT, cached, key, lazy_pages_generation, pages_generation
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+# The header's section links, shared by every process through the cache; website.signals deletes the entry (and
+# purges every cached page, as every page shows the header) when a section index or one of its ancestors changes.
+SECTIONS_CACHE_KEY = "website:site-sections"
+SECTION_MODELS = (("shop", ShopIndexPage), ("jobs", JobIndexPage))
 
 
 def stripe_sandbox_mode() -> bool:
@@ -18,22 +22,17 @@ def stripe_sandbox_mode() -> bool:
 
 def site_sections() -> dict[str, str | None]:
     """The URL of each section the header links to, or None where it has no live, public index page (a link to it
-    would be a 404). Cached under the pages generation, which a publish, move, deletion or view restriction renews."""
+    would be a 404)."""
 
     def compute():
         return {
             name: next((page.url for page in model.objects.live().public().order_by("path")[:1]), None)
-            for name, model in (("shop", ShopIndexPage), ("jobs", JobIndexPage))
+            for name, model in SECTION_MODELS
         }
 
-    return cached(key("sections", pages_generation()), compute, ROUTE_TIMEOUT)
+    return cache.get_or_set(SECTIONS_CACHE_KEY, compute, timeout=None)
 
 
 def site_chrome(request):
     """Values the header and footer need on every page."""
-    return {
-        "stripe_sandbox_mode": stripe_sandbox_mode(),
-        # `{% cache %}` fragments vary on it, so a publish, move or deletion retires every cached fragment at once.
-        "page_cache_version": lazy_pages_generation(),
-        "sections": SimpleLazyObject(site_sections),
-    }
+    return {"stripe_sandbox_mode": stripe_sandbox_mode(), "sections": SimpleLazyObject(site_sections)}

@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "jobs",
     "billing",
     "wagtail.contrib.forms",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
@@ -63,7 +64,7 @@ MIDDLEWARE = [
     "website.middleware.ContentSecurityPolicyMiddleware",
     "website.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "website.middleware.PagesGenerationMiddleware",
+    "website.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -170,6 +171,21 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "website",
+        }
+    }
+
+# Whole pages for anonymous visitors (website.page_cache): how long an entry lives at most. Purges retire
+# entries sooner; this bounds what a missed purge could cost.
+PAGE_CACHE_TIMEOUT = int(env("PAGE_CACHE_TIMEOUT", default="") or 60 * 60)
+
+# An HTTP cache in front of the site (Varnish, deploy/varnish.vcl) that accepts PURGE requests: Wagtail's
+# frontend_cache purges the pages that changed there too (website.page_cache.page_cache_purge).
+FRONTEND_CACHE_URL = env("FRONTEND_CACHE_URL", default="")
+if FRONTEND_CACHE_URL:
+    WAGTAILFRONTENDCACHE = {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_URL,
         }
     }
 
