@@ -39,7 +39,7 @@ class JobBoardFeed(Feed):
         return f"<p>{escape(facts)}</p>{expand_db_html(item.description)}"
 
     def item_link(self, item: JobPage):
-        return item.full_url() or f"{site_root_url()}/jobs/"
+        return item.canonical_url() or f"{site_root_url()}/jobs/"
 
     def item_guid(self, item: JobPage):
         return f"job-{item.pk}"

@@ -334,7 +334,7 @@ class JobPage(Page):
     def get_sitemap_urls(self, request=None):
         if not self.is_on_board():
             return []
-        return [{"location": self.full_url(), "lastmod": self.last_published_at or self.latest_revision_created_at}]
+        return [{"location": self.canonical_url(), "lastmod": self.last_published_at or self.latest_revision_created_at}]
 
     # --- Display ------------------------------------------------------------------------------------
 
@@ -364,7 +364,7 @@ class JobPage(Page):
         """The date the page shows as "Posted" and JSON-LD gives as datePosted: the latest payment (a bump reposts)."""
         return self.last_paid_at or self.first_published_at
 
-    def full_url(self) -> str:
+    def canonical_url(self) -> str:
         """The listing's address on the site's real root (WAGTAILADMIN_BASE_URL, else the Site record), never the
         address of whatever host a request or a task happened to use."""
         url_parts = self.get_url_parts()
@@ -403,7 +403,7 @@ class JobPage(Page):
             "hiringOrganization": {"@type": "Organization", "name": self.company},
             "employmentType": self.employment_type,
             "directApply": False,
-            "url": self.full_url(),
+            "url": self.canonical_url(),
         }
         if self.paid_until:
             data["validThrough"] = self.paid_until.isoformat()

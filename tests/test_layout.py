@@ -118,7 +118,7 @@ FORBIDDEN_INTERNALS = (
     "apply_converters",
     "klass_info",
     "get_related_populators",
-    "_state.",
+    "._state.",
     "__getstate__",
     "__new__(",
     "_get_raw_host",

@@ -40,6 +40,8 @@ def _sections_may_change(page) -> None:
             cache.delete(SECTIONS_CACHE_KEY)
             page_cache_purge_site()
 
+        # Now (this process's next read sees it) and again once committed, as page_cache_purge_on_commit does.
+        retire()
         transaction.on_commit(retire, robust=True)
 
 
@@ -70,6 +72,11 @@ def _page_saved(sender, instance, created, **kwargs):
     # Any save of a page row (a listing's paid week recorded by billing, say): the page and the listing showing it.
     if not created:
         page_cache_purge_on_commit(pages=[instance, instance.get_parent()])
+    elif instance.live:
+        # Made live without a publish (`add_child(instance=...)` of a live page, as setup_site does): the listing
+        # that now shows it, and the header if it is a section.
+        _sections_may_change(instance)
+        page_cache_purge_on_commit(pages=[instance.get_parent()])
 
 
 def _stock_saved(sender, instance, **kwargs):

@@ -65,6 +65,7 @@ def test_seed_demo_refuses_under_the_production_settings(tmp_path):
             "STRIPE_SECRET_KEY": "sk_live_x",
             "STRIPE_PUBLISHABLE_KEY": "pk_live_x",
             "STRIPE_WEBHOOK_SECRET": "whsec_x",
+            "REDIS_URL": "redis://127.0.0.1:6379/0",
         }
     )
 

@@ -22,6 +22,7 @@ DATABASE_URL=sqlite:///{database}
 STRIPE_SECRET_KEY=sk_live_gunicorn_test
 STRIPE_PUBLISHABLE_KEY=pk_live_gunicorn_test
 STRIPE_WEBHOOK_SECRET=whsec_gunicorn_test
+REDIS_URL=redis://127.0.0.1:6379/0
 """
 
 
