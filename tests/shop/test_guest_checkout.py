@@ -13,6 +13,7 @@ from accounts.models import EmailAddress, SignInLink
 from accounts.verification import email_is_verified
 from billing.models import Charge
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
+from shop.stock import stock_set
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -147,7 +148,7 @@ def test_a_guest_paid_after_the_stock_sold_is_refunded_like_anyone(
     vase = make_product(title="Glass vase", sku="VASE-1", price_amount=3000, stock_on_hand=1)
     order, charge = guest_checkout(client, vase, quantity=1)
     StockHold.objects.update(expires_at=order.created_at)
-    ProductPage.objects.filter(pk=vase.pk).update(stock_on_hand=0)
+    stock_set(product=vase, quantity=0)
 
     pay_and_deliver(stripe_sandbox, client, charge, "late@example.com", django_capture_on_commit_callbacks)
     with django_capture_on_commit_callbacks(execute=True):
