@@ -6,7 +6,6 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.http import Http404
-from django.test import Client
 from django.utils import timezone
 
 from benchmarks import data
@@ -51,17 +50,11 @@ def ensure_jobs(size: int):
     return index
 
 
-def cases(size: int) -> list:
-    from benchmarks.runner import Case
+def job_url_paths(index) -> list[str]:
+    """The listings' url_paths in tree order."""
     from jobs.models import JobPage
 
-    index = ensure_jobs(size)
-    middle = JobPage.objects.child_of(index).order_by("path").values_list("url_path", flat=True)[size // 2]
-    job_url = data.public_url(middle)
-    return [
-        Case("/jobs/", "/jobs/", "/__floor__/jobs/", Client()),
-        Case("job page", job_url, "/__floor__" + job_url, Client()),
-    ]
+    return list(JobPage.objects.child_of(index).order_by("path").values_list("url_path", flat=True))
 
 
 def _job_facts(row: dict) -> dict:
