@@ -68,7 +68,7 @@ def redis_server():
     """A Redis of the test's own (no persistence), so nothing else's keys are touched; yields its URL."""
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="test-redis-") as directory:
-        command = ["redis-server", "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
+        command = [redis_server_path(), "--port", str(port), "--bind", HOST, "--save", "", "--appendonly", "no"]
         process = subprocess.Popen([*command, "--dir", directory], stdout=subprocess.DEVNULL)  # noqa: S603
         try:
             _wait_for_port(port, process, "redis-server", timeout=10)
@@ -108,6 +108,10 @@ def qcluster(*, env: dict[str, str]):
         yield process
     finally:
         _stop(process)
+
+
+def redis_server_path() -> str | None:
+    return shutil.which("redis-server")
 
 
 def varnishd_path() -> str | None:

@@ -20,7 +20,11 @@ from tests.admin_client import WagtailAdmin
 from website.factories import SuperuserFactory
 from website.schedules import SCHEDULES, schedules_sync
 
-pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.skipif(processes.redis_server_path() is None, reason="redis-server is not installed"),
+]
 
 EDITOR_PASSWORD = "editor-pass-1234"
 # The clusters' Stripe calls (the reconciliation schedule) go to a closed loopback port, never to Stripe.
