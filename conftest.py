@@ -30,17 +30,13 @@ def django_db_setup(django_db_setup, django_db_blocker):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Every test starts with an empty cache: cached routes, settings and fragments must not leak from a test whose
-    database rows were rolled back (website.caching)."""
+    """Every test starts with an empty cache: cached pages must not leak from a test whose database rows were rolled
+    back (website.page_cache)."""
     from django.core.cache import cache
 
-    from website.caching import forget_local
-
     cache.clear()
-    forget_local()
     yield
     cache.clear()
-    forget_local()
 
 
 @pytest.fixture

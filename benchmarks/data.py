@@ -100,7 +100,7 @@ def home_page():
 
 def ensure_shop(size: int):
     """The shop index under the home page and `size` products in it (adds only what is missing)."""
-    from shop.models import ProductPage, ShopIndexPage
+    from shop.models import ProductPage, ShopIndexPage, Stock
 
     home = home_page()
     index = ShopIndexPage.objects.first()
@@ -117,12 +117,16 @@ def ensure_shop(size: int):
             "image": None,
             "price_amount": 500 + (number * 37) % 10_000,
             "price_currency": "USD",
-            "stock_on_hand": 3 + number % 40,
         }
         for number in range(have + 1, size + 1)
     ]
     # image is a ForeignKey: its column is image_id and the row key must be the field name.
     bulk_add_children(index, ProductPage, rows)
+    # Stock lives in its own table (shop.Stock); bulk-added pages get their rows here.
+    missing = ProductPage.objects.child_of(index).filter(stocks__isnull=True).values_list("pk", "slug")
+    Stock.objects.bulk_create(
+        [Stock(product_id=pk, quantity=3 + int(slug.rsplit("-", 1)[1]) % 40) for pk, slug in missing], batch_size=2000
+    )
     return index
 
 

@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
+from django.db.models import Min
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
 from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
@@ -112,13 +112,21 @@ class JobIndexPage(Page):
         if self.slug != INDEX_SLUG:
             raise ValidationError({"slug": f"The job board lives at /{INDEX_SLUG}/; keep the slug “{INDEX_SLUG}”."})
 
+    # What the board reads from the query string (website.page_cache keys on these alone).
+    cache_query_params = ("q", "remote", "location", "employment_type", "tag", "page")
+
     def get_context(self, request, *args, **kwargs):
         from jobs.selectors import job_board_listing  # here: jobs.selectors imports this module
 
         context = super().get_context(request, *args, **kwargs)
-        # Lazy: when the template's cached fragment is fresh the board's queries never run.
-        context["listing"] = SimpleLazyObject(lambda: job_board_listing(params=request.GET))
+        context["listing"] = job_board_listing(params=request.GET)
         return context
+
+    def cache_seconds_until_change(self) -> float | None:
+        """A listing leaves the board when its paid week ends (no event marks it): until the first one ends."""
+        now = timezone.now()
+        first = JobPage.objects.live().filter(paid_until__gt=now).aggregate(first=Min("paid_until"))["first"]
+        return None if first is None else (first - now).total_seconds()
 
 
 class JobPageTag(TaggedItemBase):
@@ -234,6 +242,12 @@ class JobPage(Page):
         context["on_board"] = self.is_on_board()
         context["json_ld"] = self.json_ld(request)
         return context
+
+    def cache_seconds_until_change(self) -> float | None:
+        """The listing leaves the board (404) when its paid week ends."""
+        if self.paid_until is None:
+            return None
+        return max((self.paid_until - timezone.now()).total_seconds(), 0)
 
     def get_sitemap_urls(self, request=None):
         if not self.is_on_board():

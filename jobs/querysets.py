@@ -7,7 +7,8 @@ from wagtail.models import PageQuerySet
 
 class JobPageQuerySet(PageQuerySet):
     def on_board(self, now):
-        """Live listings whose paid week runs past `now`, most recently paid first: the rows of /jobs/.
+        """Live, public listings whose paid week runs past `now`, most recently paid first: the rows of /jobs/ and
+        its feed. A listing under a view restriction is never on the public board.
 
         Decided by `paid_until` rather than the stored `paid` flag, so a listing leaves the board the moment its
         week ends, even before housekeeping saves it. Tags come in one extra query, whatever the count.
@@ -15,6 +16,7 @@ class JobPageQuerySet(PageQuerySet):
         tags = apps.get_model("jobs", "JobPageTag").objects.select_related("tag")  # by name: jobs.models imports us
         return (
             self.live()
+            .public()
             .filter(paid_until__gt=now)
             .prefetch_related(Prefetch("tagged_items", queryset=tags))
             .order_by(F("last_paid_at").desc(nulls_last=True), "-pk")

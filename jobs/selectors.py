@@ -62,7 +62,10 @@ def job_board_queryset(*, filters: Mapping[str, str], now: datetime):
         # Wagtail search narrows the set; the board's own ordering and prefetches then apply as usual.
         matching_ids = [
             page.pk
-            for page in JobPage.objects.live().filter(paid_until__gt=now).search(filters["q"], order_by_relevance=False)
+            for page in JobPage.objects.live()
+            .public()
+            .filter(paid_until__gt=now)
+            .search(filters["q"], order_by_relevance=False)
         ]
         jobs = jobs.filter(pk__in=matching_ids)
     return jobs

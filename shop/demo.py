@@ -12,6 +12,7 @@ from wagtail.images import get_image_model
 from wagtail.models import Site
 
 from shop.models import ProductPage, ShopIndexPage
+from shop.stock import stock_set
 
 # sku, title, summary, price (minor units), currency, stock, colour, shape
 DEMO_PRODUCTS = [
@@ -88,9 +89,9 @@ def seed(stdout):
             image=image,
             price_amount=price,
             price_currency=currency,
-            stock_on_hand=stock,
         )
         index.add_child(instance=product)
         product.save_revision().publish()
+        stock_set(product=product, quantity=stock)
         created += 1
     stdout.write(f"  {created} products created, {len(DEMO_PRODUCTS) - created} already there")

@@ -4,6 +4,7 @@ from django.utils.text import slugify
 from wagtail.models import Site
 
 from shop.models import Cart, LineItem, ProductPage, ShopIndexPage
+from shop.stock import stock_set
 
 # Re-exported so tests build images from the shop's factories module like everything else.
 ImageFactory = wagtail_factories.ImageFactory
@@ -25,6 +26,8 @@ class ProductPageFactory(wagtail_factories.PageFactory):
 
     class Meta:
         model = ProductPage
+        # The stock hook writes its own row; the page needs no second save.
+        skip_postgeneration_save = True
 
     title = factory.Sequence(lambda n: f"Product {n}")
     slug = factory.LazyAttribute(lambda page: slugify(page.title))
@@ -33,8 +36,13 @@ class ProductPageFactory(wagtail_factories.PageFactory):
     body = "<p>Made to last.</p>"
     price_amount = 1250
     price_currency = "USD"
-    stock_on_hand = 20
     image = None
+
+    @factory.post_generation
+    def stock_on_hand(product, create, extracted, **kwargs):
+        """`ProductPageFactory(stock_on_hand=5)`: the product's Stock row (20 units unless told)."""
+        if create:
+            stock_set(product=product, quantity=20 if extracted is None else extracted)
 
 
 class CartFactory(factory.django.DjangoModelFactory):

@@ -12,7 +12,6 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import F
 from django.utils import timezone
 
 from billing.models import Charge
@@ -20,7 +19,8 @@ from billing.services.refunds import charge_refund
 from billing.stripe_client import PaymentError
 from shop.emails import order_email_send
 from shop.holds import products_live_held, products_lock
-from shop.models import Cart, Order, ProductPage, StockHold
+from shop.models import Cart, Order, StockHold
+from shop.stock import stock_change
 
 logger = logging.getLogger(__name__)
 
@@ -68,7 +68,7 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
         transaction.on_commit(partial(_refund_after_commit, order.pk), robust=True)
         return order
     for line in lines:
-        ProductPage.objects.filter(pk=line.product_id).update(stock_on_hand=F("stock_on_hand") - line.quantity)
+        stock_change(product_id=line.product_id, delta=-line.quantity)
     order.status = Order.Status.PAID
     order.closed_at = None
     order.save(update_fields=["status", "paid_at", "closed_at", "updated_at"])
@@ -158,7 +158,7 @@ def order_restock(*, order_id: int) -> bool:
         if order.restocked_at is not None:
             return False
         for line in lines:
-            ProductPage.objects.filter(pk=line.product_id).update(stock_on_hand=F("stock_on_hand") + line.quantity)
+            stock_change(product_id=line.product_id, delta=line.quantity)
         order.restocked_at = timezone.now()
         order.save(update_fields=["restocked_at", "updated_at"])
     return True

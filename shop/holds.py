@@ -32,7 +32,8 @@ def products_lock(product_ids: Iterable[int]) -> dict[int, ProductPage]:
     if not ids:
         return {}
     # of=("self",) locks the product table only, not Wagtail's page rows that editors work on.
-    locked = ProductPage.objects.select_for_update(of=("self",)).filter(pk__in=ids).order_by("pk")
+    # Stock on hand comes annotated (`product.stock_on_hand`) in the same query.
+    locked = ProductPage.objects.select_for_update(of=("self",)).filter(pk__in=ids).with_stock().order_by("pk")
     return {product.pk: product for product in locked}
 
 

@@ -2,16 +2,14 @@ import re
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
-from django import forms
 from django.conf import settings
 from django.core.validators import MinValueValidator, RegexValidator
-from django.db import models, transaction
-from django.db.models import Q
+from django.db import models
+from django.db.models import Min, Q
 from django.urls import reverse
-from django.utils.functional import SimpleLazyObject
-from django.utils.html import format_html
+from django.utils import timezone
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
@@ -19,12 +17,13 @@ from wagtail.search import index
 from billing.money import CURRENCY_CHOICES, format_amount
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
+    STOCK_ANNOTATION,
     CartQuerySet,
     LineItemQuerySet,
     OrderQuerySet,
     ProductPageQuerySet,
     StockHoldQuerySet,
-    held_quantity_expression,
+    available_quantity_expression,
 )
 from shop.statuses import OrderStatus
 
@@ -38,6 +37,21 @@ def default_currency() -> str:
 
 def max_quantity_per_line() -> int:
     return settings.SHOP_MAX_QUANTITY_PER_LINE
+
+
+STOCK_HELP = (
+    "Stock is live data, kept outside the page's revisions: change it under Shop → Stock (or with the product "
+    "listing's Stock link). A change applies at once; publishing a revision never touches it."
+)
+
+
+def seconds_until_first_hold_expires(*, product_id: int | None = None) -> float | None:
+    """Seconds until the earliest live stock hold (of one product, or of any) runs out; None when none is held."""
+    holds = StockHold.objects.live()
+    if product_id is not None:
+        holds = holds.filter(product_id=product_id)
+    first = holds.aggregate(first=Min("expires_at"))["first"]
+    return None if first is None else max((first - timezone.now()).total_seconds(), 0)
 
 
 class ShopIndexPage(Page):
@@ -54,65 +68,25 @@ class ShopIndexPage(Page):
     class Meta:
         verbose_name = "shop index page"
 
+    # What the listing reads from the query string (website.page_cache keys on these alone).
+    cache_query_params = ("q", "sort", "page")
+
     def get_context(self, request, *args, **kwargs):
         from shop.selectors import product_listing  # here: shop.selectors imports this module
 
         context = super().get_context(request, *args, **kwargs)
-        # Lazy: when the template's cached fragment is fresh the listing's queries never run.
-        context["listing"] = SimpleLazyObject(lambda: product_listing(index_page=self, params=request.GET))
+        context["listing"] = product_listing(index_page=self, params=request.GET)
         return context
 
-
-def stock_on_hand_locked(product_id: int, *, default: int) -> int:
-    """The current stock figure, with the product row locked until the surrounding transaction ends."""
-    current = (
-        ProductPage.objects.select_for_update(of=("self",))
-        .filter(pk=product_id)
-        .values_list("stock_on_hand", flat=True)
-        .first()
-    )
-    return default if current is None else current
-
-
-class StockInput(forms.NumberInput):
-    """The stock field, carrying the figure it showed: a sale made while the form was open changes the live
-    figure, and only a figure the editor typed counts as a change."""
-
-    def render(self, name, value, attrs=None, renderer=None):
-        shown = format_html('<input type="hidden" name="{}_shown" value="{}">', name, "" if value is None else value)
-        return super().render(name, value, attrs, renderer) + shown
-
-    @staticmethod
-    def shown_value(data, name: str) -> int | None:
-        try:
-            return int(data.get(f"{name}_shown", ""))
-        except (TypeError, ValueError):
-            return None
+    def cache_seconds_until_change(self) -> float | None:
+        """Availability on the listing changes when a stock hold runs out (no event marks it): until the first."""
+        return seconds_until_first_hold_expires()
 
 
 class ProductPageForm(WagtailAdminPageForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sku"].required = True
-        self.fields["stock_on_hand"].widget = StockInput()
-        self.fields["stock_on_hand"].help_text = (
-            "Units in the warehouse that can be sold. A change here applies as soon as you save, draft or not; "
-            "sales made while this form was open are kept unless you change the figure."
-        )
-
-    def save(self, commit=True):
-        page = super().save(commit=commit)
-        shown = StockInput.shown_value(self.data, self.add_prefix("stock_on_hand"))
-        changed = "stock_on_hand" in self.changed_data if shown is None else page.stock_on_hand != shown
-        if page.pk is not None and changed:
-            # The editor stated a new figure: it applies now, not when a revision is published.
-            with transaction.atomic():
-                stock_on_hand_locked(page.pk, default=page.stock_on_hand)
-                ProductPage.objects.filter(pk=page.pk).update(stock_on_hand=page.stock_on_hand)
-            page._stock_as_loaded = page.stock_on_hand
-        elif page.pk is not None:
-            page._stock_as_loaded = page.stock_on_hand  # unchanged: save() keeps the live figure
-        return page
 
 
 class ProductPage(Page):
@@ -146,7 +120,6 @@ class ProductPage(Page):
         help_text="In the currency's smallest unit: cents for USD, EUR and GBP (1250 = 12.50), yen for JPY.",
     )
     price_currency = models.CharField("currency", max_length=3, choices=CURRENCY_CHOICES, default=default_currency)
-    stock_on_hand = models.PositiveIntegerField(default=0, help_text="Units in the warehouse that can be sold.")
 
     objects = PageManager.from_queryset(ProductPageQuerySet)()
 
@@ -155,7 +128,7 @@ class ProductPage(Page):
         FieldPanel("summary"),
         FieldPanel("image"),
         MultiFieldPanel(
-            [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]), FieldPanel("stock_on_hand")],
+            [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]), HelpPanel(STOCK_HELP)],
             heading="Price and stock",
         ),
         FieldPanel("body"),
@@ -170,7 +143,6 @@ class ProductPage(Page):
         index.SearchField("body"),
         index.FilterField("price_amount"),
         index.FilterField("price_currency"),
-        index.FilterField("stock_on_hand"),
     ]
 
     parent_page_types = ["shop.ShopIndexPage"]
@@ -181,42 +153,19 @@ class ProductPage(Page):
     class Meta:
         verbose_name = "product page"
 
-    @classmethod
-    def get_serve_queryset(cls):
-        """How website.serving loads a product to show it: availability in the same query."""
-        return cls.objects.with_availability()
+    @property
+    def stock_on_hand(self) -> int:
+        """Units in the warehouse (the product's `Stock` row): live data, never part of a revision."""
+        annotated = getattr(self, STOCK_ANNOTATION, None)
+        if annotated is not None:
+            return annotated
+        if self.pk is None:
+            return 0
+        return Stock.objects.filter(product_id=self.pk).values_list("quantity", flat=True).first() or 0
 
-    # Stock on hand is live data that sales change with F() updates, not content: a revision carries the
-    # figure of its day, and a page loaded a minute ago the figure of that minute. Publishing either must not
-    # put sold units back on the shelf, so a save that did not change the figure keeps the current one, and
-    # a page built from a revision takes the live figure. Editors change stock through the edit form, which
-    # applies it at once (ProductPageForm.save), drafts or not.
-    @classmethod
-    def from_db(cls, db, field_names, values):
-        instance = super().from_db(db, field_names, values)
-        instance._stock_as_loaded = instance.__dict__.get("stock_on_hand")
-        return instance
-
-    def with_content_json(self, content):
-        page = super().with_content_json(content)
-        page.stock_on_hand = self.stock_on_hand
-        page._stock_as_loaded = getattr(self, "_stock_as_loaded", self.stock_on_hand)
-        return page
-
-    def save(self, *args, **kwargs):
-        update_fields = kwargs.get("update_fields")
-        writes_stock = update_fields is None or "stock_on_hand" in update_fields
-        loaded = getattr(self, "_stock_as_loaded", None)
-        if writes_stock and self.pk is not None and loaded is not None and self.stock_on_hand == loaded:
-            with transaction.atomic():
-                # The row lock orders this save after any checkout or fulfilment in flight.
-                self.stock_on_hand = stock_on_hand_locked(self.pk, default=self.stock_on_hand)
-                result = super().save(*args, **kwargs)
-        else:
-            result = super().save(*args, **kwargs)
-        if writes_stock:
-            self._stock_as_loaded = self.stock_on_hand
-        return result
+    def cache_seconds_until_change(self) -> float | None:
+        """Availability here changes when one of its stock holds runs out (no event marks it): until the first."""
+        return seconds_until_first_hold_expires(product_id=self.pk)
 
     def sku_search_terms(self) -> str:
         """The SKU also split at its separators and run together, so "PEN-77", "PEN 77" and "PEN77" all find it.
@@ -239,18 +188,16 @@ class ProductPage(Page):
         annotated = getattr(self, AVAILABLE_ANNOTATION, None)
         if annotated is not None:
             return annotated
-        # Not fetched through with_availability(): read the holds alone and trust this instance's stock figure,
-        # which is what an editor previewing unsaved changes (or a brand-new product) expects to see.
-        held = 0
-        if self.pk is not None:
-            held = (
-                ProductPage.objects.filter(pk=self.pk)
-                .annotate(held=held_quantity_expression())
-                .values_list("held", flat=True)
-                .first()
-                or 0
-            )
-        return max((self.stock_on_hand or 0) - held, 0)
+        # Not fetched through with_availability() (a preview, a brand-new product): one query for stock and holds.
+        if self.pk is None:
+            return 0
+        available = (
+            ProductPage.objects.filter(pk=self.pk)
+            .annotate(available=available_quantity_expression())
+            .values_list("available", flat=True)
+            .first()
+        )
+        return available or 0
 
     @property
     def max_orderable_quantity(self) -> int:
@@ -496,3 +443,27 @@ class StockHold(models.Model):
 
     def __str__(self):
         return f"{self.quantity} of product {self.product_id} for order {self.order_id}"
+
+
+class Stock(models.Model):
+    """Units of a product in the warehouse (saleor's `Stock`): live data that sales, refunds and editors change
+    directly, never through a page revision. Holds (`StockHold`) are subtracted from it to give availability.
+
+    One row per product for now. Stock per variant adds a variant key beside `product` (and the uniqueness moves
+    to the pair); every reader and writer goes through shop.stock, so that change stays in one module.
+    """
+
+    product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="stocks")
+    quantity = models.PositiveIntegerField(default=0, help_text="Units in the warehouse that can be sold.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    wagtail_reference_index_ignore = True
+
+    class Meta:
+        verbose_name = "stock"
+        verbose_name_plural = "stock"
+        ordering = ["product__title", "pk"]
+        constraints = [models.UniqueConstraint(fields=["product"], name="shop_stock_one_per_product")]
+
+    def __str__(self):
+        return f"{self.quantity} of {self.product.title}"

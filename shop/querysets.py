@@ -7,7 +7,6 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Prefetch, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Now
-from django.db.models.query import ModelIterable
 from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import PageQuerySet
@@ -20,7 +19,19 @@ DETAIL_RENDITION = "max-800x800"
 CART_RENDITION = "fill-120x90"
 
 AVAILABLE_ANNOTATION = "annotated_available_quantity"
+STOCK_ANNOTATION = "annotated_stock_on_hand"
 LINE_AVAILABLE_ANNOTATION = "annotated_product_available_quantity"
+
+
+def stock_quantity_expression(product: str = "pk") -> models.Expression:
+    """Units on hand of a product (the outer query's row, or the product at `product`): its `Stock` row, 0 without.
+
+    The one place that knows where stock lives (see shop.models.Stock); stock per variant changes it to a sum.
+    """
+    quantity = apps.get_model("shop", "Stock").objects.filter(product=OuterRef(product)).values("quantity")[:1]
+    return Coalesce(
+        Subquery(quantity, output_field=models.IntegerField()), Value(0), output_field=models.IntegerField()
+    )
 
 
 def held_quantity_expression(product: str = "pk") -> models.Expression:
@@ -48,13 +59,17 @@ def available_quantity_expression(product: str = "") -> models.Expression:
     such as "product" from a related model)."""
     prefix = f"{product}__" if product else ""
     return Greatest(
-        F(f"{prefix}stock_on_hand") - held_quantity_expression(f"{prefix}pk"),
+        stock_quantity_expression(f"{prefix}pk") - held_quantity_expression(f"{prefix}pk"),
         Value(0),
         output_field=models.IntegerField(),
     )
 
 
 class ProductPageQuerySet(PageQuerySet):
+    def with_stock(self):
+        """Annotate units on hand; read it through `ProductPage.stock_on_hand`."""
+        return self.annotate(**{STOCK_ANNOTATION: stock_quantity_expression()})
+
     def with_availability(self):
         """Annotate how many units can be bought now; read it through `ProductPage.available_quantity`."""
         return self.annotate(**{AVAILABLE_ANNOTATION: available_quantity_expression()})
@@ -67,11 +82,12 @@ class ProductPageQuerySet(PageQuerySet):
         return self.prefetch_related(Prefetch("image", queryset=image_queryset))
 
     def purchasable(self):
-        """Live products with at least one unit available to buy."""
-        return self.live().with_availability().filter(**{f"{AVAILABLE_ANNOTATION}__gt": 0})
+        """Live, public products with at least one unit available to buy."""
+        return self.live().public().with_availability().filter(**{f"{AVAILABLE_ANNOTATION}__gt": 0})
 
     def for_listing(self):
-        return self.live().with_availability().with_images(LISTING_RENDITION)
+        """Live products any visitor may see (none under a view restriction), with availability and thumbnails."""
+        return self.live().public().with_availability().with_images(LISTING_RENDITION)
 
     def sorted_by(self, sort: str):
         """Order by one of PRODUCT_SORTS' keys; an unknown key falls back to the newest first."""
@@ -146,27 +162,15 @@ class StockHoldQuerySet(models.QuerySet):
         return self.filter(expires_at__lte=Now())
 
 
-class LinesWithAvailabilityIterable(ModelIterable):
-    """Lines whose query annotated their product's availability (select_related cannot annotate the related row):
-    hands the figure to the product, where ProductPage.available_quantity reads it."""
-
-    def __iter__(self):
-        for line in super().__iter__():
-            available = getattr(line, LINE_AVAILABLE_ANNOTATION, None)
-            if available is not None and "product" in line._state.fields_cache:
-                setattr(line.product, AVAILABLE_ANNOTATION, available)
-            yield line
-
-
 class LineItemQuerySet(models.QuerySet):
     def with_products(self):
-        """Lines with their product (availability annotated, joined into the lines' query), and the image and its
-        cart thumbnail in two more queries only when some product has an image: a fixed number of queries."""
+        """Lines with their product (joined) and its availability (annotated on the line: select_related cannot
+        annotate the related row; `lines_with_availability` hands it on), and the image and its cart thumbnail in
+        two more queries: a fixed number of queries."""
         images = get_image_model().objects.prefetch_renditions(CART_RENDITION)
-        lines = self.select_related("product")
-        lines._iterable_class = LinesWithAvailabilityIterable
         return (
-            lines.annotate(**{LINE_AVAILABLE_ANNOTATION: available_quantity_expression("product")})
+            self.select_related("product")
+            .annotate(**{LINE_AVAILABLE_ANNOTATION: available_quantity_expression("product")})
             .prefetch_related(Prefetch("product__image", queryset=images))
             .order_by("created_at", "pk")
         )
@@ -174,3 +178,13 @@ class LineItemQuerySet(models.QuerySet):
     def item_count(self) -> int:
         """Total units across the lines: one aggregate query."""
         return self.aggregate(count=Coalesce(Sum("quantity"), 0))["count"]
+
+
+def lines_with_availability(lines) -> list:
+    """The lines of a `with_products()` query as a list, each product given the availability its line carries."""
+    lines = list(lines)
+    for line in lines:
+        available = getattr(line, LINE_AVAILABLE_ANNOTATION, None)
+        if available is not None:
+            setattr(line.product, AVAILABLE_ANNOTATION, available)
+    return lines

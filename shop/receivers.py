@@ -6,14 +6,22 @@ the ledger change (and have Stripe deliver the event again).
 
 from django.contrib import messages
 from django.contrib.auth.signals import user_logged_in
+from django.db.models.signals import post_save
 from django.dispatch import receiver
 
 from billing.models import Charge
 from billing.signals import charge_canceled, charge_disputed, charge_refunded, charge_succeeded
 from shop.fulfilment import order_fulfil, order_record_dispute, order_record_refund
 from shop.holds import order_release
-from shop.models import Order
+from shop.models import Order, ProductPage, Stock
 from shop.services import cart_merge
+
+
+@receiver(post_save, sender=ProductPage, dispatch_uid="shop_stock_row_for_new_product")
+def give_new_product_a_stock_row(sender, instance, created, **kwargs):
+    """Every product has its Stock row (none on hand) from the start, for editors to set under Admin → Stock."""
+    if created:
+        Stock.objects.get_or_create(product=instance)
 
 
 @receiver(user_logged_in, dispatch_uid="shop_merge_cart_on_sign_in")

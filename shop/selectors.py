@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -10,20 +9,12 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db import connections, router
 from django.db.models import Prefetch, Sum, prefetch_related_objects
-from django.db.models.query import get_related_populators
 from wagtail.images import get_image_model
 
 from billing.money import format_amount
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
-from shop.querysets import (
-    AVAILABLE_ANNOTATION,
-    CART_RENDITION,
-    DEFAULT_PRODUCT_SORT,
-    LINE_AVAILABLE_ANNOTATION,
-    PRODUCT_SORTS,
-)
+from shop.querysets import CART_RENDITION, DEFAULT_PRODUCT_SORT, PRODUCT_SORTS, lines_with_availability
 
 # The anonymous cart's id lives in the session data, which survives login's cycle_key().
 CART_SESSION_KEY = "shop_cart_id"
@@ -58,7 +49,10 @@ def product_listing(*, index_page, params: Mapping[str, str]) -> ProductListing:
         # Wagtail search narrows the set; our own ordering, annotations and prefetches then apply as usual.
         matching_ids = [
             product.pk
-            for product in ProductPage.objects.child_of(index_page).live().search(query, order_by_relevance=False)
+            for product in ProductPage.objects.child_of(index_page)
+            .live()
+            .public()
+            .search(query, order_by_relevance=False)
         ]
         products = products.filter(pk__in=matching_ids)
     products = products.sorted_by(sort)
@@ -200,23 +194,24 @@ def cart_summary(cart) -> CartSummary:
     """The cart's lines with current prices and availability, in a fixed number of queries."""
     if cart is None:
         return CartSummary(cart=None)
-    return _summary(cart, list(cart.lines.with_products()))
+    return _summary(cart, lines_with_availability(cart.lines.with_products()))
 
 
 def cart_summary_for(*, user, session: SessionBase) -> CartSummary:
     """`cart_summary(cart_find(...))` with the cart read in the same query as its lines and products.
 
-    An anonymous visitor's cart costs one query (two when it is empty); a signed-in one's adds the query for what
-    their own checkout holds, and a cart with product images two more (the images and their cart thumbnails).
-    Never creates a cart.
+    An anonymous visitor's cart costs one query for its lines (two when it is empty); a signed-in one's adds the
+    query for what their own checkout holds, and a cart with product images two more (the images and their cart
+    thumbnails). Never creates a cart.
     """
     if user is not None and user.is_authenticated:
-        lines = _cart_lines(owner="user", owner_id=user.pk)
+        lines = LineItem.objects.filter(cart__user_id=user.pk)
     else:
         cart_id = session.get(CART_SESSION_KEY)
         if not isinstance(cart_id, int):
             return CartSummary(cart=None)
-        lines = _cart_lines(owner="session", owner_id=cart_id)
+        lines = LineItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
+    lines = lines_with_availability(lines.select_related("cart").with_products().prefetch_related(None))
     if not lines:
         return cart_summary(cart_find(user=user, session=session))
     cart = lines[0].cart
@@ -226,92 +221,6 @@ def cart_summary_for(*, user, session: SessionBase) -> CartSummary:
         images = get_image_model().objects.prefetch_renditions(CART_RENDITION)
         prefetch_related_objects(lines, Prefetch("product__image", queryset=images))
     return _summary(cart, lines)
-
-
-# The cart page's one query (lines, their cart, their product with its availability), built and compiled through
-# the ORM once per database and owner kind: building it costs several times what running it does. A stand-in for
-# the cart's (or user's) id is swapped for the real one on every request.
-_OWNER_STANDIN = -987_654_321
-_prepared_lines: dict[tuple[str, str], _PreparedLines | None] = {}
-
-
-@dataclass(frozen=True)
-class _PreparedLines:
-    sql: str
-    params: tuple
-    owner_position: int
-    compiler: object
-    converters: dict
-    init_list: list[str]
-    model_fields: slice
-    annotations: tuple[tuple[str, int], ...]
-
-
-def _lines_queryset(owner: str, owner_id: int, database: str):
-    if owner == "user":
-        lines = LineItem.objects.filter(cart__user_id=owner_id)
-    else:
-        lines = LineItem.objects.filter(cart_id=owner_id, cart__user__isnull=True)
-    return lines.using(database).select_related("cart").with_products()
-
-
-def _prepare_lines(owner: str, database: str) -> _PreparedLines | None:
-    queryset = _lines_queryset(owner, _OWNER_STANDIN, database)
-    compiler = queryset.query.get_compiler(using=database)
-    sql, params = compiler.as_sql()
-    if sum(1 for value in params if type(value) is int and value == _OWNER_STANDIN) != 1:
-        return None
-    # A value computed in Python when the query was built (a datetime from timezone.now(), say) must be computed
-    # afresh for every request: such a query is never reused (built twice, it would differ).
-    again = _lines_queryset(owner, _OWNER_STANDIN, database).query.get_compiler(using=database).as_sql()
-    if again != (sql, params) or any(isinstance(value, datetime.date | datetime.time) for value in params):
-        return None
-    select = compiler.select
-    klass_info = compiler.klass_info
-    fields = klass_info["select_fields"]
-    model_fields = slice(fields[0], fields[-1] + 1)
-    return _PreparedLines(
-        sql=sql,
-        params=tuple(params),
-        owner_position=next(i for i, value in enumerate(params) if type(value) is int and value == _OWNER_STANDIN),
-        compiler=compiler,
-        converters=compiler.get_converters([column[0] for column in select[0 : compiler.col_count]]),
-        init_list=[column[0].target.attname for column in select[model_fields]],
-        model_fields=model_fields,
-        annotations=tuple(compiler.annotation_col_map.items()),
-    )
-
-
-def _cart_lines(*, owner: str, owner_id: int) -> list:
-    """The lines of the cart owned by this user (owner="user") or anonymous cart id (owner="session"), with their
-    cart and product (availability annotated): what `_lines_queryset(...)` returns, in one query."""
-    database = router.db_for_read(LineItem)
-    prepared_key = (owner, database)
-    if prepared_key not in _prepared_lines:
-        _prepared_lines[prepared_key] = _prepare_lines(owner, database)
-    prepared = _prepared_lines[prepared_key]
-    if prepared is None:
-        return list(_lines_queryset(owner, owner_id, database))
-    params = list(prepared.params)
-    params[prepared.owner_position] = owner_id
-    with connections[database].cursor() as cursor:
-        cursor.execute(prepared.sql, params)
-        rows = cursor.fetchall()
-    if prepared.converters:
-        # Per database, not per connection: the converters use the connection only for settings every connection
-        # to that database shares (its time zone), as in website.serving.
-        rows = prepared.compiler.apply_converters(rows, prepared.converters)
-    populators = get_related_populators(prepared.compiler.klass_info, prepared.compiler.select, database)
-    lines = []
-    for row in rows:
-        line = LineItem.from_db(database, prepared.init_list, row[prepared.model_fields])
-        for populator in populators:
-            populator.populate(row, line)
-        for name, position in prepared.annotations:
-            setattr(line, name, row[position])
-        setattr(line.product, AVAILABLE_ANNOTATION, getattr(line, LINE_AVAILABLE_ANNOTATION))
-        lines.append(line)
-    return lines
 
 
 def _summary(cart, lines: list) -> CartSummary:

@@ -14,6 +14,7 @@ from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
 from shop.models import Cart, LineItem, ProductPage
+from shop.querysets import lines_with_availability
 from shop.selectors import CART_SESSION_KEY, cart_find
 
 
@@ -40,7 +41,8 @@ def _is_signed_in(user) -> bool:
 
 
 def _live_product(product_id: int) -> ProductPage:
-    product = ProductPage.objects.live().with_availability().filter(pk=product_id).first()
+    # Public only: a product under a view restriction is not on sale to the public (nor listed).
+    product = ProductPage.objects.live().public().with_availability().filter(pk=product_id).first()
     if product is None:
         raise CartNotFound("That product does not exist or is no longer on sale.")
     return product
@@ -207,7 +209,7 @@ def cart_merge(*, user: AbstractBaseUser, session: SessionBase) -> MergeOutcome 
         return None
 
     outcome = MergeOutcome()
-    incoming = list(anonymous.lines.with_products())
+    incoming = lines_with_availability(anonymous.lines.with_products())
     if incoming:
         target, _created = Cart.objects.get_or_create(user=user)
         target = _lock_cart(target)

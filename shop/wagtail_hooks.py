@@ -1,11 +1,14 @@
 from wagtail import hooks
 from wagtail.admin.ui.tables import Column, DateColumn
 from wagtail.admin.ui.tables.pages import BulkActionsColumn, PageStatusColumn, PageTitleColumn
+from wagtail.admin.forms import WagtailAdminModelForm
+from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.viewsets.pages import PageListingViewSet
 from wagtail.permissions import register_permission_policy
 
 from shop.admin_views import OrderPermissionPolicy, OrdersDashboardPanel, OrderViewSet
-from shop.models import Order, ProductPage
+from shop.models import Order, ProductPage, Stock
+from shop.stock import stock_set
 
 
 class ProductListingViewSet(PageListingViewSet):
@@ -21,13 +24,62 @@ class ProductListingViewSet(PageListingViewSet):
         PageTitleColumn("title", label="Title", sort_key="title", classname="title"),
         Column("sku", label="SKU", sort_key="sku"),
         Column("price_display", label="Price", sort_key="price_amount"),
-        Column("stock_on_hand", label="Stock on hand", sort_key="stock_on_hand"),
+        Column("stock_on_hand", label="Stock on hand"),
         PageStatusColumn("status", label="Status", sort_key="live"),
         DateColumn("latest_revision_created_at", label="Updated", sort_key="latest_revision_created_at"),
     ]
 
 
 products_viewset = ProductListingViewSet("products")
+
+
+class StockForm(WagtailAdminModelForm):
+    """The figure an editor states applies at once through shop.stock.stock_set, under the product's lock."""
+
+    class Meta:
+        model = Stock
+        fields = ["quantity"]
+
+    def save(self, commit=True):
+        return stock_set(product=self.instance.product, quantity=self.cleaned_data["quantity"])
+
+
+class StockCreateForm(StockForm):
+    """For a product that has no stock row yet (one made before rows were made with every product)."""
+
+    class Meta:
+        model = Stock
+        fields = ["product", "quantity"]
+
+    def save(self, commit=True):
+        return stock_set(product=self.cleaned_data["product"], quantity=self.cleaned_data["quantity"])
+
+
+class StockViewSet(ModelViewSet):
+    """Admin → Stock: units on hand per product, changed directly (no page revision, nothing to publish)."""
+
+    model = Stock
+    icon = "tag"
+    menu_label = "Stock"
+    add_to_admin_menu = True
+    menu_order = 210
+    list_display = ["product", "quantity", "updated_at"]
+    search_fields = ["product__title", "product__sku"]
+    ordering = ["product__title", "pk"]
+
+    def get_queryset(self, request):
+        return Stock.objects.select_related("product")
+
+    def get_form_class(self, for_update=False):
+        return StockForm if for_update else StockCreateForm
+
+
+stock_viewset = StockViewSet("stock")
+
+
+@hooks.register("register_admin_viewset")
+def register_stock_viewset():
+    return stock_viewset
 
 
 @hooks.register("register_admin_viewset")

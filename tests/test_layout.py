@@ -103,3 +103,68 @@ def test_every_function_level_import_in_the_apps_says_why():
             if not says_why(lines, found.line - 1):
                 unexplained.append(f"{found.module}:{found.line} {found.source_line}")
     assert unexplained == []
+
+
+# Framework internals the site once leaned on (website/serving.py, the prepared cart query, pickling copies):
+# each breaks silently on a Django or Wagtail upgrade. Named here so none comes back.
+FORBIDDEN_INTERNALS = (
+    "._wagtail",
+    "_find_for_request",
+    "_iterable_class",
+    "fields_cache",
+    "get_compiler",
+    "setup_query",
+    "get_converters",
+    "apply_converters",
+    "klass_info",
+    "get_related_populators",
+    "_state.",
+    "__getstate__",
+    "__new__(",
+    "_get_raw_host",
+    "_raw_delete",
+)
+# Underscore attributes Django documents as public API (the Model._meta API, the default manager).
+DOCUMENTED_UNDERSCORE_ATTRIBUTES = {"_meta", "_default_manager", "_base_manager"}
+# The product and the benchmark (which must measure the product as it is); the sandbox is a stand-in for Stripe
+# that uses no Django or Wagtail internals, checked by name only.
+PRODUCT_FOLDERS = (*APPS, "benchmarks")
+
+
+def internals_used(path) -> list[str]:
+    """Forbidden names in the source, and attribute reads `x._name` on anything but self/cls."""
+    import ast
+
+    source = path.read_text()
+    found = [f"{path.name}: {name}" for name in FORBIDDEN_INTERNALS if name in source]
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.Attribute) or not node.attr.startswith("_") or node.attr.endswith("__"):
+            continue
+        if node.attr in DOCUMENTED_UNDERSCORE_ATTRIBUTES:
+            continue
+        if isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"):
+            continue
+        found.append(f"{path.name}:{node.lineno}: .{node.attr}")
+    return found
+
+
+def test_no_module_uses_framework_internals():
+    this_file = __file__
+    used = [hit for path in python_files(*PRODUCT_FOLDERS) if str(path) != this_file for hit in internals_used(path)]
+    assert used == []
+
+
+def test_the_sandbox_names_no_framework_internal():
+    used = [name for path in python_files("stripe_sandbox") for name in FORBIDDEN_INTERNALS if name in path.read_text()]
+    assert used == []
+
+
+def test_the_internals_scan_finds_an_underscore_attribute_and_a_compiler(tmp_path):
+    sample = tmp_path / "sample.py"
+    sample.write_text("def f(request, qs):\n    site = request._wagtail_site\n    return qs.query.get_compiler('x')\n")
+
+    used = internals_used(sample)
+
+    assert any("._wagtail" in hit for hit in used)
+    assert any("get_compiler" in hit for hit in used)
+    assert any("._wagtail_site" in hit for hit in used)

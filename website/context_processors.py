@@ -2,8 +2,6 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 
-from website.caching import lazy_pages_generation
-
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 
 
@@ -15,5 +13,4 @@ def stripe_sandbox_mode() -> bool:
 
 def site_chrome(request):
     """Values the header and footer need on every page."""
-    # `{% cache %}` fragments vary on it, so a publish, move or deletion retires every cached fragment at once.
-    return {"stripe_sandbox_mode": stripe_sandbox_mode(), "page_cache_version": lazy_pages_generation()}
+    return {"stripe_sandbox_mode": stripe_sandbox_mode()}

@@ -1,12 +1,8 @@
-import copy
-
 from django.db import models
 from wagtail.admin.panels import FieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
-
-from website.caching import ROUTE_TIMEOUT, cached, key, pages_generation, site_for_request
 
 
 class HomePage(Page):
@@ -46,32 +42,3 @@ class SiteBranding(BaseSiteSetting):
 
     class Meta:
         verbose_name = "site branding"
-
-    @classmethod
-    def for_request(cls, request):
-        """Finds the request's Site through the cache first (website.caching), so the header costs no query."""
-        site_for_request(request)
-        return super().for_request(request)
-
-    @classmethod
-    def for_site(cls, site):
-        """From the cache (every page's header and footer read it); saving the branding replaces the cache key."""
-        if site is None:
-            return super().for_site(site)
-        instance = cached(
-            key("branding", pages_generation(), site.pk), lambda: super(SiteBranding, cls).for_site(site), ROUTE_TIMEOUT
-        )
-        # A copy per request: Wagtail hangs the request (and page URLs) on the instance it returns. What copy.copy()
-        # would do (Model.__getstate__/__setstate__), without going through pickle's protocol every request.
-        return _model_copy(instance)
-
-
-def _model_copy(instance):
-    # __getstate__ copies the model state and leaves out the request and page URLs; Model.__setstate__ would only add
-    # a pickle version check to this update (and turn binary fields back into memoryviews: left to copy.copy()).
-    state = instance.__getstate__()
-    if "_memoryview_attrs" in state:
-        return copy.copy(instance)
-    clone = object.__new__(type(instance))
-    clone.__dict__.update(state)
-    return clone

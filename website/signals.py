@@ -1,48 +1,115 @@
-"""Whatever the cached routes, sites, settings and fragments depend on replaces the pages generation.
+"""What retires cached pages (website.page_cache): each change purges the pages that show it, and no more.
 
-Twice: at once, so the process making the change sees it, and again when the transaction commits, so nothing
-another request cached from the old rows while the transaction was open outlives it.
+A page published, unpublished, moved, deleted or put under a view restriction: the page, its descendants (their
+URLs or access changed with it) and its parent (the listing that shows it). A Site or the site branding: every
+page, as every page shows them. Stock: an editor's change purges that product and the shop listing; an order's
+holds, sale, release or restock purge only those of its products whose page could look different now
+(`order_products_purge`).
 """
 
+from django.apps import apps
+from django.conf import settings
 from django.db import transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from shop.models import Order
-from website.caching import invalidate_pages
+from shop.models import Order, OrderLine, ProductPage, ShopIndexPage, Stock
 from website.models import SiteBranding
+from website.page_cache import page_cache_purge, page_cache_purge_on_commit, page_cache_purge_site
 
 
-def invalidate(**kwargs) -> None:
-    invalidate_pages()
-    transaction.on_commit(invalidate_pages)
+def pages_around(page) -> list:
+    """The page, its descendants and its parent."""
+    pages = [page, *Page.objects.descendant_of(page)]
+    parent = page.get_parent()
+    if parent is not None:
+        pages.append(parent)
+    return pages
 
 
 def _page_changed(sender, instance, **kwargs):
-    if isinstance(instance, Page):
-        invalidate()
+    page_cache_purge_on_commit(pages=pages_around(instance))
 
 
-def _branding_saved(sender, instance, created, **kwargs):
-    # The first read creates the row with its defaults; nothing cached could hold other values yet.
+def _page_moved(sender, instance, parent_page_before=None, parent_page_after=None, **kwargs):
+    page_cache_purge_on_commit(pages=[*pages_around(instance), parent_page_before, parent_page_after])
+
+
+def _page_deleted(sender, instance, **kwargs):
+    # Before the delete, while the tree still knows the parent. Descendants get their own pre_delete.
+    page_cache_purge_on_commit(pages=[instance, instance.get_parent()])
+
+
+def _restriction_changed(sender, instance, **kwargs):
+    page = Page.objects.filter(pk=instance.page_id).first()
+    if page is not None:
+        page_cache_purge_on_commit(pages=pages_around(page))
+
+
+def _page_saved(sender, instance, created, **kwargs):
+    # Any save of a page row (a listing's paid week recorded by billing, say): the page and the listing showing it.
     if not created:
-        invalidate()
+        page_cache_purge_on_commit(pages=[instance, instance.get_parent()])
+
+
+def _stock_saved(sender, instance, **kwargs):
+    page_cache_purge_on_commit(pages=[instance.product, *ShopIndexPage.objects.all()])
+
+
+def order_products_purge(*, order_id: int) -> None:
+    """Purge the order's products whose pages could show something else now, and the listing if it could.
+
+    A product page shows availability as a label ("Only 3 left" at or below SHOP_LOW_STOCK_THRESHOLD, "Sold out")
+    and a quantity choice up to SHOP_MAX_QUANTITY_PER_LINE; an order moves availability by its line's quantity.
+    When the figure stays above both bounds before and after, the page is the same and stays cached.
+    """
+    quantities = dict(
+        OrderLine.objects.filter(order_id=order_id, product__isnull=False).values_list("product", "quantity")
+    )
+    if not quantities:
+        return
+    threshold = settings.SHOP_LOW_STOCK_THRESHOLD
+    page_bound = max(threshold, settings.SHOP_MAX_QUANTITY_PER_LINE)
+    changed, listing_changed = [], False
+    for product in ProductPage.objects.filter(pk__in=quantities).with_availability():
+        lowest = product.available_quantity - quantities[product.pk]
+        if lowest <= page_bound:
+            changed.append(product)
+        listing_changed = listing_changed or lowest <= threshold
+    if listing_changed:
+        changed.extend(ShopIndexPage.objects.all())
+    page_cache_purge(pages=changed)
+
+
+def _order_saved(sender, instance, created, update_fields=None, **kwargs):
+    # Created (holds follow in the same transaction), or its status or restock changed: stock moved.
+    if not created and update_fields is not None and not {"status", "restocked_at"} & set(update_fields):
+        return
+    order_id = instance.pk
+    transaction.on_commit(lambda: order_products_purge(order_id=order_id), robust=True)
+
+
+def _site_changed(**kwargs):
+    page_cache_purge_site()
 
 
 def connect() -> None:
-    uid = "website.caching"
-    page_published.connect(invalidate, dispatch_uid=f"{uid}.published")
-    page_unpublished.connect(invalidate, dispatch_uid=f"{uid}.unpublished")
-    page_slug_changed.connect(invalidate, dispatch_uid=f"{uid}.slug")
-    post_page_move.connect(invalidate, dispatch_uid=f"{uid}.move")
-    # Any page model: a save (stock, price, a draft becoming live) or a delete, whatever the subclass.
-    post_save.connect(_page_changed, dispatch_uid=f"{uid}.page_saved")
-    post_delete.connect(_page_changed, dispatch_uid=f"{uid}.page_deleted")
-    post_save.connect(_branding_saved, sender=SiteBranding, dispatch_uid=f"{uid}.SiteBranding.saved")
-    post_delete.connect(invalidate, sender=SiteBranding, dispatch_uid=f"{uid}.SiteBranding.deleted")
-    # Stock moves with orders (holds taken at checkout, units sold on payment, restocked on refund) through
-    # queryset updates that send no page signal; every such change saves its order.
-    for model in (PageViewRestriction, Site, Order):
-        post_save.connect(invalidate, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
-        post_delete.connect(invalidate, sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")
+    uid = "website.page_cache"
+    page_published.connect(_page_changed, dispatch_uid=f"{uid}.published")
+    page_unpublished.connect(_page_changed, dispatch_uid=f"{uid}.unpublished")
+    page_slug_changed.connect(_page_changed, dispatch_uid=f"{uid}.slug")
+    post_page_move.connect(_page_moved, dispatch_uid=f"{uid}.move")
+    # Per page model, never for every model: a delete receiver on all models would cost every bulk delete (the
+    # cart purge's, say) Django's fast path.
+    for model in apps.get_models():
+        if issubclass(model, Page):
+            pre_delete.connect(_page_deleted, sender=model, dispatch_uid=f"{uid}.{model._meta.label}.deleted")
+            post_save.connect(_page_saved, sender=model, dispatch_uid=f"{uid}.{model._meta.label}.saved")
+    post_save.connect(_stock_saved, sender=Stock, dispatch_uid=f"{uid}.stock_saved")
+    post_save.connect(_order_saved, sender=Order, dispatch_uid=f"{uid}.order_saved")
+    post_save.connect(_restriction_changed, sender=PageViewRestriction, dispatch_uid=f"{uid}.restriction.saved")
+    post_delete.connect(_restriction_changed, sender=PageViewRestriction, dispatch_uid=f"{uid}.restriction.deleted")
+    for model in (Site, SiteBranding):
+        post_save.connect(_site_changed, sender=model, dispatch_uid=f"{uid}.{model.__name__}.saved")
+        post_delete.connect(_site_changed, sender=model, dispatch_uid=f"{uid}.{model.__name__}.deleted")

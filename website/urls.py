@@ -2,19 +2,17 @@ from django.conf import settings
 from django.conf.urls.static import static
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
-from django.urls import include, path, re_path
+from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.contrib.sitemaps.views import sitemap
 from wagtail.documents import urls as wagtaildocs_urls
-from wagtail.urls import serve_pattern
 
-from website import serving, views
+from website import views
 
 urlpatterns = [
-    # The home page, the busiest URL, without first trying every pattern below (none of them matches "/").
-    path("", serving.serve, {"path": ""}),
     path("healthz/", views.healthz, name="healthz"),
+    path("csrf/", views.csrf_cookie, name="csrf_cookie"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
@@ -31,9 +29,5 @@ urlpatterns = [
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-# Wagtail serves every path not caught above; it must stay last. Pages go through website.serving first (Wagtail's
-# serve view with cached routing); Wagtail's own URLs keep its password and login views.
-urlpatterns += [
-    re_path(serve_pattern, serving.serve, name="wagtail_serve"),
-    path("", include(wagtail_urls)),
-]
+# Wagtail serves every path not caught above (its own serve view); it must stay last.
+urlpatterns += [path("", include(wagtail_urls))]

@@ -4,9 +4,10 @@ from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
 logger = logging.getLogger(__name__)
@@ -24,6 +25,14 @@ def healthz(request):
         logger.exception("Health check: the database did not answer")
         return JsonResponse({"status": "error", "database": "unavailable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@ensure_csrf_cookie
+@require_GET
+def csrf_cookie(request):
+    """Sets the visitor's CSRF cookie (static/js/csrf.js asks for it before posting a form from a cached page)."""
+    return HttpResponse(status=204)
 
 
 @login_required

@@ -3,6 +3,7 @@ from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
 from website.admin_views import TaskRunsReportView, user_may_see_task_runs
+from website.page_cache import mark_storable
 
 
 class TaskRunsMenuItem(MenuItem):
@@ -20,3 +21,15 @@ def register_task_runs_menu_item():
     return TaskRunsMenuItem(
         "Scheduled tasks", reverse("website_task_runs"), name="scheduled-tasks", icon_name="time", order=1100
     )
+
+
+@hooks.register("before_serve_page")
+def mark_page_storable(page, request, serve_args, serve_kwargs):
+    """Pages any anonymous visitor sees alike may be stored whole (website.page_cache); never one under a view
+    restriction (its own or an ancestor's), nor a sub-route of a routable page."""
+    if serve_args or serve_kwargs or getattr(request, "is_preview", False):
+        return None
+    if page.get_view_restrictions().exists():
+        return None
+    mark_storable(request, page)
+    return None

@@ -8,6 +8,7 @@ from django.utils import timezone
 from shop import checkout
 from shop.factories import CartFactory, LineItemFactory
 from shop.models import Cart, LineItem, Order, OrderLine, ProductPage, StockHold
+from shop.stock import stock_set
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +95,7 @@ def test_a_price_change_since_the_cart_stops_checkout_with_a_message_then_the_ne
 
 def test_less_stock_than_the_cart_wants_lowers_the_line_and_stops_checkout(signed_in, product):
     add(signed_in, product, 5)
-    ProductPage.objects.filter(pk=product.pk).update(stock_on_hand=3)
+    stock_set(product=product, quantity=3)
 
     response = signed_in.post("/cart/checkout/", follow=True)
 
@@ -111,7 +112,7 @@ def test_sold_out_and_unpublished_products_are_removed_with_a_message_each(signe
     add(signed_in, product, 1)
     add(signed_in, gone, 1)
     add(signed_in, keep, 1)
-    ProductPage.objects.filter(pk=product.pk).update(stock_on_hand=0)
+    stock_set(product=product, quantity=0)
     gone.unpublish()
 
     response = signed_in.post("/cart/checkout/", follow=True)

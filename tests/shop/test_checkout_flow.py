@@ -10,6 +10,7 @@ from billing.signals import charge_canceled
 from shop import fulfilment
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
 from shop.services import cart_add_item
+from shop.stock import stock_set
 
 pytestmark = pytest.mark.django_db
 
@@ -166,7 +167,7 @@ def test_paid_after_the_hold_expired_and_the_stock_sold_is_refunded_and_the_buye
     charge = pending_charge(order)
     # The hold ran out and someone else bought the last vase in the meantime.
     StockHold.objects.update(expires_at=order.created_at)
-    ProductPage.objects.filter(pk=vase.pk).update(stock_on_hand=0)
+    stock_set(product=vase, quantity=0)
 
     stripe_sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
     with django_capture_on_commit_callbacks(execute=True):
@@ -249,7 +250,7 @@ def test_an_automatic_refund_stripe_refuses_for_now_waits_and_the_retry_service_
     order = Order.objects.get()
     charge = pending_charge(order)
     StockHold.objects.update(expires_at=order.created_at)
-    ProductPage.objects.filter(pk=vase.pk).update(stock_on_hand=0)
+    stock_set(product=vase, quantity=0)
     stripe_sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
     with django_capture_on_commit_callbacks(execute=False):  # the refund after commit is run by hand below
         stripe_sandbox.deliver_events(signed_in)

@@ -10,7 +10,9 @@ pytestmark = pytest.mark.django_db
 
 
 def _state():
-    return sorted(ProductPage.objects.values_list("sku", "title", "price_amount", "stock_on_hand", "image_id", "live"))
+    return sorted(
+        ProductPage.objects.values_list("sku", "title", "price_amount", "stocks__quantity", "image_id", "live")
+    )
 
 
 def test_seed_creates_the_shop_and_at_least_12_products_with_images(home_page, client):

@@ -3,6 +3,7 @@ import pytest
 from shop.factories import CartFactory, LineItemFactory
 from shop.models import Cart, LineItem
 from shop.selectors import CART_SESSION_KEY
+from shop.stock import stock_set
 from website.factories import DEFAULT_PASSWORD
 
 pytestmark = pytest.mark.django_db
@@ -65,10 +66,8 @@ def test_merge_caps_at_the_stock_available_and_drops_sold_out_lines_by_name(clie
     client.post("/cart/add/", {"product": pen.pk, "quantity": 1})
     client.post("/cart/add/", {"product": poster.pk, "quantity": 2})
     # Someone bought the rest while our shopper was signing in.
-    pen.stock_on_hand = 2
-    pen.save()
-    poster.stock_on_hand = 0
-    poster.save()
+    stock_set(product=pen, quantity=2)
+    stock_set(product=poster, quantity=0)
 
     html = _sign_in(client, user).content.decode()
 

@@ -6,6 +6,7 @@ from wagtail.test.utils import WagtailPageTestCase
 
 from shop.factories import CartFactory, ImageFactory, LineItemFactory, ProductPageFactory, ShopIndexPageFactory
 from shop.models import Cart, LineItem, ProductPage, ShopIndexPage
+from shop.stock import stock_set
 from website.models import HomePage
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +60,6 @@ class TestShopPageRules(WagtailPageTestCase):
                 "body": '{"blocks": [], "entityMap": {}}',
                 "price_amount": "4500",
                 "price_currency": "USD",
-                "stock_on_hand": "4",
             },
         )
         assert ProductPage.objects.get(sku="PEN-9").live
@@ -226,7 +226,6 @@ def test_admin_form_requires_a_sku(client, admin_user, product):
             "body": '{"blocks": [], "entityMap": {}}',
             "price_amount": "1800",
             "price_currency": "USD",
-            "stock_on_hand": "20",
             "action-publish": "publish",
         },
     )
@@ -244,10 +243,9 @@ def test_products_are_found_by_sku_however_it_is_typed(make_product, query):
     assert [p.title for p in ProductPage.objects.live().search(query)] == ["Writing tool"]
 
 
-def test_availability_of_an_unsaved_or_edited_product_follows_its_own_stock_figure(product):
-    unsaved = ProductPage(title="New", sku="NEW-1", price_amount=100, stock_on_hand=3)
-    assert unsaved.available_quantity == 3
+def test_an_unsaved_product_has_nothing_available_and_a_saved_one_reads_its_stock(product):
+    unsaved = ProductPage(title="New", sku="NEW-1", price_amount=100)
+    assert unsaved.available_quantity == 0
 
-    # An editor previewing a stock change sees the new figure before saving it.
-    product.stock_on_hand = 1
-    assert product.availability_label == "Only 1 left"
+    stock_set(product=product, quantity=1)
+    assert ProductPage.objects.get(pk=product.pk).availability_label == "Only 1 left"

@@ -6,6 +6,7 @@ from django.test.utils import CaptureQueriesContext
 
 from shop.factories import CartFactory, ImageFactory, LineItemFactory
 from shop.selectors import CART_SESSION_KEY
+from shop.stock import stock_set
 
 pytestmark = pytest.mark.django_db
 
@@ -22,8 +23,8 @@ def _stock_shop(make_product, count):
     for _ in range(count):
         product = make_product(image=ImageFactory())
         product.title = f"Item {product.pk}"
-        product.stock_on_hand = product.pk % 7
         product.save()
+        stock_set(product=product, quantity=product.pk % 7)
 
 
 @pytest.mark.parametrize("url", ["/shop/", "/shop/?sort=-price", "/shop/?q=item"])

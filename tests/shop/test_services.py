@@ -9,6 +9,7 @@ from shop import services
 from shop.factories import CartFactory, LineItemFactory
 from shop.models import Cart, LineItem
 from shop.selectors import CART_SESSION_KEY, cart_find, cart_summary
+from shop.stock import stock_set
 
 pytestmark = pytest.mark.django_db
 
@@ -234,8 +235,7 @@ def test_cart_summary_refuses_to_sum_mixed_currencies(product, make_product):
 def test_cart_summary_flags_lines_beyond_current_stock(product):
     cart = CartFactory()
     LineItemFactory(cart=cart, product=product, quantity=5)
-    product.stock_on_hand = 2
-    product.save()
+    stock_set(product=product, quantity=2)
 
     summary = cart_summary(cart)
 

@@ -6,6 +6,7 @@ from django.test import Client
 from shop.factories import CartFactory, ImageFactory, LineItemFactory
 from shop.models import Cart, LineItem
 from shop.selectors import CART_SESSION_KEY
+from shop.stock import stock_set
 
 pytestmark = pytest.mark.django_db
 
@@ -336,8 +337,7 @@ UPDATE_REFUSALS = [
 @pytest.mark.parametrize("as_json", [True, False], ids=["json", "form"])
 @pytest.mark.parametrize(("data", "message"), UPDATE_REFUSALS)
 def test_update_refuses_bad_input_with_a_message_and_changes_nothing(client, product, as_json, data, message):
-    product.stock_on_hand = 5
-    product.save()
+    stock_set(product=product, quantity=5)
     client.post("/cart/add/", {"product": product.pk, "quantity": 2})
     line = LineItem.objects.get()
     before = _rows()

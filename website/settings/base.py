@@ -28,6 +28,7 @@ INSTALLED_APPS = [
     "jobs",
     "billing",
     "wagtail.contrib.forms",
+    "wagtail.contrib.frontend_cache",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
     "wagtail.contrib.sitemaps",
@@ -57,7 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "website.middleware.PagesGenerationMiddleware",
+    "website.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -128,6 +129,21 @@ else:
         "default": {
             "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
             "LOCATION": "website",
+        }
+    }
+
+# Whole pages for anonymous visitors (website.page_cache): how long an entry lives at most. Purges retire
+# entries sooner; this bounds what a missed purge could cost.
+PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=60 * 60)
+
+# An HTTP cache in front of the site (Varnish, deploy/varnish.vcl) that accepts PURGE requests: Wagtail's
+# frontend_cache purges the pages that changed there too (website.page_cache.page_cache_purge).
+FRONTEND_CACHE_URL = env("FRONTEND_CACHE_URL", default="")
+if FRONTEND_CACHE_URL:
+    WAGTAILFRONTENDCACHE = {
+        "default": {
+            "BACKEND": "wagtail.contrib.frontend_cache.backends.HTTPBackend",
+            "LOCATION": FRONTEND_CACHE_URL,
         }
     }
 

@@ -21,6 +21,9 @@ SECRET_KEY = required("DJANGO_SECRET_KEY")
 ALLOWED_HOSTS = [host.strip() for host in required("DJANGO_ALLOWED_HOSTS").split(",") if host.strip()]
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[f"https://{host}" for host in ALLOWED_HOSTS])
 
+# Every process must see one page cache, so that a purge made through one reaches all (website.page_cache).
+REDIS_URL = required("REDIS_URL")
+
 STRIPE_SECRET_KEY = required("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = required("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = required("STRIPE_WEBHOOK_SECRET")

@@ -1,0 +1,81 @@
+"""The uncached path: every public page costs the same small number of queries for a few products and listings
+as for many (measured cold: the page cache emptied before each request)."""
+
+import pytest
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from jobs.factories import JobIndexPageFactory, JobPageFactory, record_payment
+from shop.factories import ImageFactory, ProductPageFactory, ShopIndexPageFactory
+
+pytestmark = pytest.mark.django_db
+
+# The most any public page may cost cold: Site, route, page, restrictions, settings, its rows.
+QUERY_BUDGET = 16
+
+
+@pytest.fixture
+def catalogue(home_page):
+    shop = ShopIndexPageFactory(parent=home_page)
+    board = JobIndexPageFactory(parent=home_page)
+
+    def grow(count):
+        for _ in range(count):
+            ProductPageFactory(parent=shop, image=ImageFactory())
+            job = JobPageFactory(parent=board)
+            job.tags.add("python", "remote")
+            job.save()
+            record_payment(job)
+
+    return grow
+
+
+def cold_queries(client, url) -> int:
+    cache.clear()
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get(url)
+    assert response.status_code == 200, url
+    return len(queries.captured_queries)
+
+
+PAGES = ["/", "/shop/", "/shop/?sort=price&page=1", "/jobs/", "/jobs/?tag=python", "product", "job"]
+
+
+def resolve(url):
+    from jobs.models import JobPage
+    from shop.models import ProductPage
+
+    if url == "product":
+        return ProductPage.objects.live().first().url
+    if url == "job":
+        return JobPage.objects.live().first().url
+    return url
+
+
+@pytest.mark.parametrize("url", PAGES)
+def test_a_public_page_costs_the_same_queries_for_few_and_many_rows(client, catalogue, url, django_assert_num_queries):
+    catalogue(2)
+    few = cold_queries(client, resolve(url))
+    assert few <= QUERY_BUDGET, url
+    catalogue(10)
+
+    cache.clear()
+    with django_assert_num_queries(few):
+        client.get(resolve(url))
+
+
+def test_the_cart_page_costs_the_same_queries_for_few_and_many_lines(client, catalogue, django_assert_num_queries):
+    from shop.models import ProductPage
+
+    catalogue(12)
+    products = list(ProductPage.objects.live())
+    for product in products[:2]:
+        client.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 1})
+    few = cold_queries(client, "/cart/")
+    for product in products[2:]:
+        client.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 1})
+
+    with django_assert_num_queries(few):
+        client.get("/cart/")

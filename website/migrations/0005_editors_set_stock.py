@@ -1,0 +1,42 @@
+from django.db import migrations
+
+# Editors set stock on hand (shop.Stock, outside page revisions) under Shop → Stock in the Wagtail admin.
+GRANTS = [
+    ("shop", "stock", "view_stock", "Can view stock"),
+    ("shop", "stock", "change_stock", "Can change stock"),
+]
+
+
+def grant(apps, schema_editor):
+    ContentType = apps.get_model("contenttypes", "ContentType")
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    editors = Group.objects.filter(name="Editors").first()
+    if editors is None:
+        return
+    for app_label, model, codename, name in GRANTS:
+        # Permissions are normally created after all migrations (post_migrate); make them now if needed.
+        content_type, _ = ContentType.objects.get_or_create(app_label=app_label, model=model)
+        permission, _ = Permission.objects.get_or_create(
+            content_type=content_type, codename=codename, defaults={"name": name}
+        )
+        editors.permissions.add(permission)
+
+
+def revoke(apps, schema_editor):
+    Permission = apps.get_model("auth", "Permission")
+    Group = apps.get_model("auth", "Group")
+    editors = Group.objects.filter(name="Editors").first()
+    if editors is None:
+        return
+    for app_label, _, codename, _ in GRANTS:
+        editors.permissions.remove(*Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("website", "0004_editors_run_the_shop"),
+        ("shop", "0004_stock_outside_revisions"),
+    ]
+
+    operations = [migrations.RunPython(grant, revoke)]
