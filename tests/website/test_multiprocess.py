@@ -95,6 +95,7 @@ def test_a_view_restriction_added_through_one_process_is_enforced_by_the_other_a
     page = _get(second, product.url)
     assert page.status_code == 302
     assert "/login/" in page.headers["Location"]
+    assert "Stoneware mug" not in _get(second, "/shop/").text
 
 
 def test_each_schedule_runs_once_per_period_with_two_clusters(redis_url):
