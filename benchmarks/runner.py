@@ -28,6 +28,7 @@ from urllib.request import Request, urlopen
 
 import requests
 from django.conf import settings
+from django.urls import reverse
 
 from benchmarks import data, jobs, servers
 from benchmarks.vanilla_settings import VANILLA_HOST
@@ -64,6 +65,8 @@ def cart_cookie(base: str, product_path: str, product_ids: list[int]) -> str:
     """An anonymous visitor's session cookie, with a cart of one line per product (2 of each)."""
     visitor = requests.Session()
     visitor.get(base + product_path, timeout=30)
+    # Cached pages carry no CSRF token; a browser's script asks the site for its cookie first (static/js/csrf.js).
+    visitor.get(base + reverse("csrf_cookie"), timeout=30)
     token = visitor.cookies.get(settings.CSRF_COOKIE_NAME, "")
     for product_id in product_ids:
         added = visitor.post(
@@ -197,7 +200,8 @@ def measure(*, size: int, seconds: float, passes: int, concurrency: int, engine:
                     if case.shared:
                         variants["vanilla"] = (vanilla, [case.vanilla_path], {"Host": VANILLA_HOST})
                         variants["warm"] = (warm, [case.path], case.headers)
-                        fetch(warm, case.path)  # the first request fills the cache; the rest are hits
+                        for _ in range(2):  # the first request learns the page's route, the second stores it
+                            fetch(warm, case.path)
                     runs: dict[str, list[dict]] = {name: [] for name in variants}
                     for number in range(passes):
                         order = list(variants) if number % 2 == 0 else list(reversed(variants))
@@ -242,7 +246,7 @@ def measure_tail(*, warm, cold, chosen, sandbox_url, webhook_secret, seconds, pa
     floor_paths = ["/__floor__" + path for path in paths]
     sandbox = StripeSandbox(type("Server", (), {"url": sandbox_url})(), webhook_secret=webhook_secret)
     sandbox.set_webhook_endpoint(warm + "/billing/webhook/")
-    for path in paths:  # every page once, as earlier visitors would have left them
+    for path in paths * 2:  # every page cached, as earlier visitors would have left them (route, then response)
         fetch(warm, path)
     runs: dict[str, list[dict]] = {"without orders": [], "with orders": [], "floor": []}
     order_runs = []
