@@ -2,9 +2,10 @@
 
 Three gunicorn servers (2 sync workers each) read that database:
 
-- *cold*: the product under benchmarks.settings with every cache alias swapped for Django's dummy cache
-  (BENCH_CACHE=off): each request takes the uncached path. The floor views (benchmarks/floors.py, /__floor__/...)
-  are measured on it too: they never use a cache.
+- *cold*: the product as deployed but with PAGE_CACHE_TIMEOUT=0, so its page cache never stores a response and every
+  request is a miss that Wagtail serves (Django's cache stays on Redis for what Wagtail itself keeps there, as for a
+  visitor who misses in production). The floor views (benchmarks/floors.py, /__floor__/...) are measured on it too:
+  they use no cache.
 - *warm*: the product as deployed, its cache on a private Redis (redis-server on a free port; Django's local-memory
   cache when redis-server is missing), its Stripe calls and webhooks going to the offline sandbox.
 - *vanilla*: a vanilla Wagtail site (benchmarks.vanilla_settings) serving VanillaPage pages padded to the byte size
@@ -169,7 +170,7 @@ def measure(*, size: int, seconds: float, passes: int, concurrency: int, engine:
             "STRIPE_WEBHOOK_SECRET": webhook_secret,
         }
         with (
-            servers.gunicorn(settings_module="benchmarks.settings", env={**common, "BENCH_CACHE": "off"}) as cold,
+            servers.gunicorn(settings_module="benchmarks.settings", env={**common, "PAGE_CACHE_TIMEOUT": "0"}) as cold,
             servers.gunicorn(settings_module="benchmarks.settings", env=common) as warm,
         ):
             log(f"  cold server {cold}, warm server {warm} (cache: {'Redis' if redis_url else 'local memory'})")

@@ -6,15 +6,13 @@ points at the development database. On top of the project's base settings it add
 
 - the benchmark's own app (its vanilla Wagtail page model, benchmarks.models, and the floor templates);
 - its urlconf (benchmarks.urls: the product's URLs with the floor views under /__floor__/);
-- BENCH_CACHE=off, set by the runner for the *cold* server: every cache alias becomes Django's dummy cache, so every
-  request takes the uncached path;
 - the offline Stripe sandbox's test keys, which the runner points at the sandbox it starts.
 """
 
 import os
 
 from website.settings.base import *  # noqa: F403
-from website.settings.base import CACHES, INSTALLED_APPS, LOGGING
+from website.settings.base import INSTALLED_APPS, LOGGING
 
 DEBUG = False
 SECRET_KEY = "benchmark-only-secret-key"  # noqa: S105 - a throwaway database on this machine
@@ -26,9 +24,6 @@ LOGGING["loggers"] = {**LOGGING["loggers"], "django": {"handlers": ["console"], 
 
 INSTALLED_APPS = [*INSTALLED_APPS, "benchmarks"]
 ROOT_URLCONF = "benchmarks.urls"
-
-if os.environ.get("BENCH_CACHE") == "off":
-    CACHES = {alias: {"BACKEND": "django.core.cache.backends.dummy.DummyCache"} for alias in CACHES}
 
 STRIPE_SECRET_KEY = os.environ.get("STRIPE_SECRET_KEY") or "sk_test_sandbox"
 STRIPE_PUBLISHABLE_KEY = os.environ.get("STRIPE_PUBLISHABLE_KEY") or "pk_test_sandbox"
