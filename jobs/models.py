@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.core.validators import EmailValidator, URLValidator
 from django.db import models
-from django.db.models import Min
+from django.db.models import Min, Prefetch, prefetch_related_objects
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -239,6 +239,8 @@ class JobPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        # The tags with their names in one query (the page and its JSON-LD read them several times).
+        prefetch_related_objects([self], Prefetch("tagged_items", queryset=JobPageTag.objects.select_related("tag")))
         context["on_board"] = self.is_on_board()
         context["json_ld"] = self.json_ld(request)
         return context

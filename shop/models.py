@@ -188,7 +188,8 @@ class ProductPage(Page):
         annotated = getattr(self, AVAILABLE_ANNOTATION, None)
         if annotated is not None:
             return annotated
-        # Not fetched through with_availability() (a preview, a brand-new product): one query for stock and holds.
+        # Not fetched through with_availability() (the page Wagtail routed to, a preview): one query for stock and
+        # holds, kept on this instance (one request's) so the template's several readers share it.
         if self.pk is None:
             return 0
         available = (
@@ -196,8 +197,9 @@ class ProductPage(Page):
             .annotate(available=available_quantity_expression())
             .values_list("available", flat=True)
             .first()
-        )
-        return available or 0
+        ) or 0
+        setattr(self, AVAILABLE_ANNOTATION, available)
+        return available
 
     @property
     def max_orderable_quantity(self) -> int:

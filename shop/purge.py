@@ -44,11 +44,11 @@ def purgeable_carts(*, older_than: timedelta, now: datetime):
     return Cart.objects.stale(older_than, now=now).without_checkout_in_progress(now=now).order_by()
 
 
-def _purgeable_sql() -> str:
+def _purgeable_sql(quote) -> str:
     """SQL true for a cart row `c` that `purgeable_carts` selects: idle since the cutoff, and not the cart of a user
     whose pending order still holds stock at the fixed moment (`Order.objects.pending().with_live_holds()`)."""
     # Table names come from the models; every value is a query parameter.
-    order, hold = Order._meta.db_table, StockHold._meta.db_table
+    order, hold = quote(Order._meta.db_table), quote(StockHold._meta.db_table)
     joined = f"{order} o INNER JOIN {hold} h ON h.order_id = o.id"
     return (
         "c.updated_at < %s AND NOT (c.user_id IS NOT NULL AND EXISTS (SELECT 1 FROM "  # noqa: S608
@@ -64,9 +64,10 @@ def delete_batch(*, cutoff: datetime, now: datetime, after: int, up_to: int) -> 
     load every cart and send signals): the batch's lines, then its carts. The id range lets both use an index
     rather than scan whole tables batch after batch.
     """
-    condition = _purgeable_sql()
-    cart_table, line_table = Cart._meta.db_table, LineItem._meta.db_table
     connection = connections[router.db_for_write(Cart)]
+    quote = connection.ops.quote_name
+    condition = _purgeable_sql(quote)
+    cart_table, line_table = quote(Cart._meta.db_table), quote(LineItem._meta.db_table)
     adapt = connection.ops.adapt_datetimefield_value
     condition_params = [adapt(cutoff), OrderStatus.PENDING, adapt(now)]
     selected = f"SELECT c.id FROM {cart_table} c WHERE c.id > %s AND c.id <= %s AND {condition}"  # noqa: S608

@@ -7,7 +7,7 @@ from django.test import Client
 from billing.models import Charge
 from shop import checkout
 from shop.factories import CartFactory, LineItemFactory, ProductPageFactory, ShopIndexPageFactory
-from shop.models import Order, ProductPage
+from shop.models import Order, ProductPage, Stock
 from tests.e2e.helpers import body_text, sign_in
 from website.factories import UserFactory
 
@@ -24,7 +24,9 @@ def shop_editor(db):
     moderators = Group.objects.get(name="Moderators")
     user = UserFactory(username="demo-editor", is_staff=True, groups=[moderators])
     user.user_permissions.add(
-        *Permission.objects.filter(content_type__app_label="shop", codename__in=["view_order", "refund_order"])
+        *Permission.objects.filter(
+            content_type__app_label="shop", codename__in=["view_order", "refund_order", "view_stock", "change_stock"]
+        )
     )
     return user
 
@@ -40,7 +42,6 @@ def test_editor_creates_and_publishes_a_product_that_appears_in_the_shop(shop_ed
     page.get_by_role("textbox", name="SKU*").fill("BOARD-WAL")
     page.get_by_role("textbox", name="Summary").fill("Oiled walnut, made in our workshop.")
     page.get_by_role("spinbutton", name="Price*").fill("4500")
-    page.get_by_role("spinbutton", name="Stock on hand*").fill("12")
     page.get_by_role("button", name="More actions").click()
     page.get_by_role("button", name="Publish").click()
     page.wait_for_url(f"**/admin/pages/{index.pk}/")
@@ -49,7 +50,14 @@ def test_editor_creates_and_publishes_a_product_that_appears_in_the_shop(shop_ed
 
     product = ProductPage.objects.get(sku="BOARD-WAL")
     assert product.live
-    assert (product.price_amount, product.price_currency, product.stock_on_hand) == (4500, "USD", 12)
+    assert (product.price_amount, product.price_currency, product.stock_on_hand) == (4500, "USD", 0)
+
+    # Stock is set beside the page, not in it: no revision, nothing to publish.
+    page.goto(f"/admin/stock/edit/{Stock.objects.get(product=product).pk}/")
+    page.get_by_role("spinbutton", name="Quantity*").fill("12")
+    page.get_by_role("button", name="Save").click()
+    page.wait_for_url("**/admin/stock/")
+    assert ProductPage.objects.get(pk=product.pk).stock_on_hand == 12
 
     page.goto("/shop/")
     page.a11y.check()

@@ -391,14 +391,35 @@ def test_cart_endpoints_need_a_csrf_token(product):
 
 
 def test_cart_endpoints_accept_a_post_with_the_csrf_token(product):
+    """As static/js/csrf.js does on a cached product page: /csrf/ sets the cookie, the form sends its value."""
     client = Client(enforce_csrf_checks=True)
     html = client.get(product.url).content.decode()
-    token = html.split('name="csrfmiddlewaretoken" value="')[1].split('"')[0]
+    assert 'name="csrfmiddlewaretoken" value="" data-csrf-from-cookie="/csrf/"' in html
+    token = client.get("/csrf/").cookies["csrftoken"].value
 
     response = client.post("/cart/add/", {"product": product.pk, "quantity": 1, "csrfmiddlewaretoken": token})
 
     assert response.status_code == 302
     assert LineItem.objects.get().quantity == 1
+
+
+def test_cart_endpoints_refuse_a_post_without_the_csrf_token(product):
+    client = Client(enforce_csrf_checks=True)
+    client.get("/csrf/")
+
+    response = client.post("/cart/add/", {"product": product.pk, "quantity": 1})
+
+    assert response.status_code == 403
+    assert not LineItem.objects.exists()
+
+
+def test_a_visitor_with_a_session_gets_the_token_in_the_product_form(client, product):
+    client.post("/cart/add/", {"product": product.pk, "quantity": 1})
+
+    html = client.get(product.url).content.decode()
+
+    assert 'name="csrfmiddlewaretoken" value=""' not in html
+    assert 'name="csrfmiddlewaretoken" value="' in html
 
 
 def test_json_error_body_is_plain_json(client):

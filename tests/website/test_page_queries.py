@@ -33,6 +33,7 @@ def catalogue(home_page):
 
 
 def cold_queries(client, url) -> int:
+    client.get(url)  # rows made on first use (site settings) are not the page's cost
     cache.clear()
     with CaptureQueriesContext(connection) as queries:
         response = client.get(url)
@@ -57,13 +58,15 @@ def resolve(url):
 @pytest.mark.parametrize("url", PAGES)
 def test_a_public_page_costs_the_same_queries_for_few_and_many_rows(client, catalogue, url, django_assert_num_queries):
     catalogue(2)
-    few = cold_queries(client, resolve(url))
+    url = resolve(url)
+    few = cold_queries(client, url)
     assert few <= QUERY_BUDGET, url
     catalogue(10)
-
+    client.get(url)  # thumbnails of the new products are made on their first showing
     cache.clear()
+
     with django_assert_num_queries(few):
-        client.get(resolve(url))
+        client.get(url)
 
 
 def test_the_cart_page_costs_the_same_queries_for_few_and_many_lines(client, catalogue, django_assert_num_queries):
@@ -76,6 +79,8 @@ def test_the_cart_page_costs_the_same_queries_for_few_and_many_lines(client, cat
     few = cold_queries(client, "/cart/")
     for product in products[2:]:
         client.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 1})
+    client.get("/cart/")
+    cache.clear()
 
     with django_assert_num_queries(few):
         client.get("/cart/")

@@ -12,6 +12,7 @@ REPO = Path(__file__).resolve().parents[2]
 COMPLETE_ENV = {
     "DJANGO_SECRET_KEY": "x" * 60,
     "DJANGO_ALLOWED_HOSTS": "shop.example.com",
+    "REDIS_URL": "redis://127.0.0.1:6379/0",
     "STRIPE_SECRET_KEY": "sk_test_x",
     "STRIPE_PUBLISHABLE_KEY": "pk_test_x",
     "STRIPE_WEBHOOK_SECRET": "whsec_x",
@@ -51,6 +52,13 @@ def test_production_refuses_to_start_without(missing):
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert missing in result.stderr
+
+
+def test_production_shares_one_redis_cache_between_its_processes():
+    result = import_production_settings(COMPLETE_ENV, then="from django.conf import settings; print(settings.CACHES)")
+
+    assert result.returncode == 0, result.stderr
+    assert "RedisCache" in result.stdout and "redis://127.0.0.1:6379/0" in result.stdout
 
 
 def test_dev_is_the_default_settings_module():

@@ -134,7 +134,7 @@ else:
 
 # Whole pages for anonymous visitors (website.page_cache): how long an entry lives at most. Purges retire
 # entries sooner; this bounds what a missed purge could cost.
-PAGE_CACHE_TIMEOUT = env.int("PAGE_CACHE_TIMEOUT", default=60 * 60)
+PAGE_CACHE_TIMEOUT = int(env("PAGE_CACHE_TIMEOUT", default="") or 60 * 60)
 
 # An HTTP cache in front of the site (Varnish, deploy/varnish.vcl) that accepts PURGE requests: Wagtail's
 # frontend_cache purges the pages that changed there too (website.page_cache.page_cache_purge).
