@@ -14,7 +14,14 @@ from tests.website.test_settings import COMPLETE_ENV, import_production_settings
 REPOSITORY = Path(__file__).resolve().parents[2]
 SKIPPED_DIRECTORIES = {".venv", ".git", "var", "node_modules", "__pycache__"}
 # The dev and test settings name the app in INSTALLED_APPS, as a string.
-ALLOWED = ("stripe_sandbox/", "tests/", "benchmarks/", "conftest.py", "website/settings/dev.py", "website/settings/test.py")
+ALLOWED = (
+    "stripe_sandbox/",
+    "tests/",
+    "benchmarks/",
+    "conftest.py",
+    "website/settings/dev.py",
+    "website/settings/test.py",
+)
 PACKAGE = "stripe_sandbox"
 
 
