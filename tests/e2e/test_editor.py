@@ -54,9 +54,11 @@ def test_editor_creates_and_publishes_a_product_that_appears_in_the_shop(shop_ed
 
     # Stock is set beside the page, not in it: no revision, nothing to publish.
     page.goto(f"/admin/stock/edit/{Stock.objects.get(product=product).pk}/")
+    page.a11y.check()
     page.get_by_role("spinbutton", name="Quantity*").fill("12")
     page.get_by_role("button", name="Save").click()
     page.wait_for_url("**/admin/stock/")
+    page.a11y.check()
     assert ProductPage.objects.get(pk=product.pk).stock_on_hand == 12
 
     page.goto("/shop/")

@@ -25,8 +25,8 @@ def test_seed_creates_the_shop_and_at_least_12_products_with_images(home_page, c
     assert all(product.image_id for product in products)
     with products.first().image.file.open() as handle:
         assert PILImage.open(handle).size == (800, 600)
-    assert products.filter(stock_on_hand=0).count() == 1
-    assert products.filter(stock_on_hand__gt=0, stock_on_hand__lte=5).count() >= 3
+    assert products.filter(stocks__quantity=0).count() == 1
+    assert products.filter(stocks__quantity__gt=0, stocks__quantity__lte=5).count() >= 3
     assert client.get("/shop/").status_code == 200
 
 

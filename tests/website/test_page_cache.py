@@ -254,3 +254,43 @@ def test_a_previewed_draft_never_reaches_the_public(client, admin_user, home_pag
         response = anonymous.get(url)
         assert response.status_code == 200
         assert b"DRAFT-LEAK" not in response.content
+
+
+def _redis_answers(url: str) -> bool:
+    try:
+        import redis
+
+        return bool(redis.Redis.from_url(url, socket_connect_timeout=0.5).ping())
+    except Exception:  # no server, no route: the test is skipped
+        return False
+
+
+REDIS_TEST_URL = "redis://127.0.0.1:6379/15"
+
+
+@pytest.mark.skipif(not _redis_answers(REDIS_TEST_URL), reason="Redis is not running on 127.0.0.1:6379")
+def test_pages_are_stored_in_and_purged_from_redis_as_production_runs_it(client, settings, mug):
+    """Production's cache (Redis, shared by every process): a stored response survives pickling and a purge made
+    by any process retires it for all."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_TEST_URL,
+            "KEY_PREFIX": "test-page-cache",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    try:
+        response = warm(client, "/shop/mug/")
+        assert b"$18.00" in response.content
+
+        mug.price_amount = 2100
+        mug.save_revision().publish()
+
+        changed = client.get("/shop/mug/")
+        assert changed[STATUS] == "miss"
+        assert b"$21.00" in changed.content
+    finally:
+        cache.clear()
