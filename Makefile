@@ -47,8 +47,9 @@ sandbox: install
 	$(DEV) $(PY) manage.py stripe_sandbox --port $(SANDBOX_PORT)
 
 ## make bench: build a benchmark data set in its own database (var/bench/, and wt_perf_bench on PostgreSQL when it
-## answers), measure the pages against bare floor views, the cart purge and gunicorn throughput; exit 1 on a miss.
-## It runs from benchmarks/ under its own settings (benchmarks.settings); `python -m benchmarks --help` lists options.
+## answers), measure cold, warm and long-tail req/s and p99 over gunicorn beside floors and vanilla Wagtail pages
+## (README, "Performance"); exit 1 on a miss. `make bench BENCH_ARGS=--quick` is a smoke run. It runs from
+## benchmarks/ under its own settings (benchmarks.settings); `python -m benchmarks --help` lists options.
 BENCH_ARGS ?=
 bench: install
 	$(PY) -m benchmarks $(BENCH_ARGS)

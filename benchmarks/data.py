@@ -134,3 +134,52 @@ def public_url(url_path: str) -> str:
     """The URL a page at `url_path` has on the default site (whose root is the home page)."""
     root = home_page().url_path
     return "/" + url_path[len(root) :]
+
+
+def ensure_buyers(count: int) -> list[tuple[str, str]]:
+    """`count` signed-up buyers for the order stream: (username, password) pairs."""
+    from django.contrib.auth import get_user_model
+
+    user_model = get_user_model()
+    buyers = []
+    for number in range(1, count + 1):
+        username = f"bench-buyer-{number}"
+        if not user_model.objects.filter(username=username).exists():
+            user_model.objects.create_user(username=username, email=f"{username}@example.com", password=BUYER_PASSWORD)
+        buyers.append((username, BUYER_PASSWORD))
+    return buyers
+
+
+BUYER_PASSWORD = "bench-buyer-pass"  # noqa: S105 - throwaway users in the benchmark's own database
+FILLER = "A vanilla page of the same size as the page it stands beside, in plain paragraphs. "
+
+
+def filler_html(size: int) -> str:
+    """Rich text of about `size` bytes, in paragraphs."""
+    paragraph = "<p>" + FILLER * 8 + "</p>\n"
+    whole, rest = divmod(max(size, 0), len(paragraph))
+    tail = f"<p>{FILLER * (max(rest - 8, 0) // len(FILLER))}</p>\n" if rest > 8 + len(FILLER) else ""
+    return paragraph * whole + tail
+
+
+def ensure_vanilla_site(host: str):
+    """The vanilla Wagtail site: its root page (a VanillaPage beside the project's home) and its Site for `host`."""
+    from benchmarks.models import VanillaPage
+
+    root = VanillaPage.objects.filter(depth=2).first()
+    if root is None:
+        root = Page.get_first_root_node().add_child(instance=VanillaPage(title="Vanilla", slug="vanilla-root"))
+    Site.objects.get_or_create(hostname=host, defaults={"port": 80, "root_page": root, "site_name": "Vanilla"})
+    return root
+
+
+def vanilla_page(root, *, slug: str, title: str, body: str) -> str:
+    """A VanillaPage under the vanilla root with this title and body (made or updated); returns its path."""
+    from benchmarks.models import VanillaPage
+
+    page = VanillaPage.objects.child_of(root).filter(slug=slug).first()
+    if page is None:
+        root.add_child(instance=VanillaPage(title=title, slug=slug, body=body))
+    else:
+        VanillaPage.objects.filter(pk=page.pk).update(title=title, body=body)
+    return f"/{slug}/"

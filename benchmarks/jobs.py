@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import Http404
-from django.test import Client
 from django.utils import timezone
 
 from benchmarks import data
@@ -51,17 +52,11 @@ def ensure_jobs(size: int):
     return index
 
 
-def cases(size: int) -> list:
-    from benchmarks.runner import Case
+def job_url_paths(index) -> list[str]:
+    """The listings' url_paths in tree order."""
     from jobs.models import JobPage
 
-    index = ensure_jobs(size)
-    middle = JobPage.objects.child_of(index).order_by("path").values_list("url_path", flat=True)[size // 2]
-    job_url = data.public_url(middle)
-    return [
-        Case("/jobs/", "/jobs/", "/__floor__/jobs/", Client()),
-        Case("job page", job_url, "/__floor__" + job_url, Client()),
-    ]
+    return list(JobPage.objects.child_of(index).order_by("path").values_list("url_path", flat=True))
 
 
 def _job_facts(row: dict) -> dict:
@@ -115,6 +110,7 @@ def job_list(request):
         {
             "rows": [_job_facts(row) for row in rows],
             "employment_types": _employment_types(),
+            "remote_choices": [("", "Any"), ("yes", "Remote only"), ("no", "On site only")],
             "count": count,
             "pages": -(-count // page_size),
             "title": rows[0]["index_title"],
@@ -128,8 +124,9 @@ def job_list(request):
 def job(request, slug: str):
     now = timezone.now()
     rows = _rows(
-        "SELECT p.title, p.url_path, j.company, j.location, j.remote, j.employment_type, j.salary_min, j.salary_max, "  # noqa: S608
-        "j.salary_currency, j.salary_period, j.last_paid_at, j.description, j.how_to_apply, "
+        "SELECT p.id, p.title, p.url_path, p.first_published_at, j.company, j.location, j.remote, j.employment_type, "  # noqa: S608
+        "j.salary_min, j.salary_max, j.salary_currency, j.salary_period, j.last_paid_at, j.paid_until, j.description, "
+        "j.how_to_apply, p.owner_id, "
         f"{BRANDING_ANYWHERE} "
         "FROM wagtailcore_page p JOIN jobs_jobpage j ON j.page_ptr_id = p.id "
         "WHERE p.slug = %s AND p.url_path = %s AND p.live AND j.paid_until > %s",
@@ -141,5 +138,47 @@ def job(request, slug: str):
     return _render(
         request,
         "benchmarks/floor_job.html",
-        {"row": row, "title": row["title"], "site_name": row["site_name"], "footer_text": row["footer_text"]},
+        {
+            "row": row,
+            "json_ld": _json_ld(request, row),
+            "title": row["title"],
+            "site_name": row["site_name"],
+            "footer_text": row["footer_text"],
+        },
     )
+
+
+def _json_ld(request, row: dict) -> str:
+    """The same schema.org JobPosting the page carries (jobs.models.JobPage.json_ld), from the floor's row."""
+    from billing.money import to_decimal
+
+    data = {
+        "@context": "https://schema.org",
+        "@type": "JobPosting",
+        "title": row["title"],
+        "description": row["description"],
+        "datePosted": (row["first_published_at"] or row["last_paid_at"] or timezone.now()).isoformat(),
+        "hiringOrganization": {"@type": "Organization", "name": row["company"]},
+        "employmentType": row["employment_type"],
+        "directApply": False,
+        "url": request.build_absolute_uri(row["url"]),
+    }
+    if row["paid_until"]:
+        data["validThrough"] = row["paid_until"].isoformat()
+    if row["remote"]:
+        data["jobLocationType"] = "TELECOMMUTE"
+        if row["location"]:
+            data["applicantLocationRequirements"] = {"@type": "AdministrativeArea", "name": row["location"]}
+    else:
+        data["jobLocation"] = {
+            "@type": "Place",
+            "address": {"@type": "PostalAddress", "addressLocality": row["location"]},
+        }
+    value = {"@type": "QuantitativeValue", "unitText": row["salary_period"]}
+    if row["salary_min"] is not None:
+        value["minValue"] = to_decimal(row["salary_min"], row["salary_currency"])
+    if row["salary_max"] is not None:
+        value["maxValue"] = to_decimal(row["salary_max"], row["salary_currency"])
+    data["baseSalary"] = {"@type": "MonetaryAmount", "currency": row["salary_currency"], "value": value}
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return text.translate({ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"})

@@ -1,313 +1,306 @@
-"""The measurements, run inside a worker process whose default database is the benchmark's own."""
+"""The measurements, run inside the worker process whose default database is the benchmark's own.
+
+Three gunicorn servers (2 sync workers each) read that database:
+
+- *cold*: the product as deployed but with PAGE_CACHE_TIMEOUT=0, so its page cache never stores a response and every
+  request is a miss that Wagtail serves (Django's cache stays on Redis for what Wagtail itself keeps there, as for a
+  visitor who misses in production). The floor views (benchmarks/floors.py, /__floor__/...) are measured on it too:
+  they use no cache.
+- *warm*: the product as deployed, its cache on a private Redis (redis-server on a free port; Django's local-memory
+  cache when redis-server is missing), its Stripe calls and webhooks going to the offline sandbox.
+- *vanilla*: a vanilla Wagtail site (benchmarks.vanilla_settings) serving VanillaPage pages padded to the byte size
+  of the project's page they stand beside.
+
+Load comes from a second process (benchmarks.load: wrk when installed), in passes that alternate between the
+variants compared (A/B/A/B) so a hiccup of the shared machine lands on all of them alike.
+"""
 
 from __future__ import annotations
 
-import gc
 import json
 import os
-import socket
 import statistics
 import subprocess
 import sys
-import time
-from dataclasses import dataclass
-from datetime import timedelta
-from pathlib import Path
-from urllib.request import urlopen
+import tempfile
+from dataclasses import dataclass, field
+from urllib.error import HTTPError
+from urllib.request import Request, urlopen
 
+import requests
 from django.conf import settings
-from django.core.cache import cache
-from django.db import connection
-from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
-from django.utils import timezone
+from django.urls import reverse
 
-from benchmarks import data, jobs
+from benchmarks import data, jobs, servers
+from benchmarks.vanilla_settings import VANILLA_HOST
 
-WARMUP = 20
+TAIL_PRODUCTS = 2000
+ORDER_RATE = 1.5
+BUYERS = 4
+BYTES_TOLERANCE = 0.05
 
 
 @dataclass
-class Case:
+class PageCase:
     name: str
-    url: str
-    floor_url: str
-    client: Client
+    path: str
+    floor_path: str
+    headers: dict[str, str] = field(default_factory=dict)
+    # Pages a shared cache may hold (everything but the per-visitor cart) are also measured warm and beside vanilla.
+    shared: bool = True
+    vanilla_path: str = ""
 
 
-def _get(client: Client, url: str):
-    response = client.get(url)
-    if response.status_code != 200:
-        raise RuntimeError(f"GET {url} answered {response.status_code}")
-    return response
+def fetch(base: str, path: str, headers: dict[str, str] | None = None) -> bytes:
+    request = Request(base + path, headers=headers or {})  # noqa: S310 - loopback URL built here
+    try:
+        with urlopen(request, timeout=30) as response:  # noqa: S310
+            if response.status != 200:
+                raise RuntimeError(f"GET {path} answered {response.status}")
+            return response.read()
+    except HTTPError as error:
+        raise RuntimeError(f"GET {base}{path} answered {error.code}") from error
 
 
-def _queries(client: Client, url: str) -> int:
-    with CaptureQueriesContext(connection) as captured:
-        _get(client, url)
-    return len(captured.captured_queries)
-
-
-def _percentile(values: list[float], fraction: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(fraction * (len(ordered) - 1)))]
-
-
-def measure_case(case: Case, requests: int) -> dict:
-    for _ in range(WARMUP):
-        _get(case.client, case.url)
-        _get(case.client, case.floor_url)
-    page_queries = _queries(case.client, case.url)
-    floor_queries = _queries(case.client, case.floor_url)
-    page_times, floor_times = [], []
-    gc.collect()
-    for _ in range(requests):
-        # Interleaved, so a hiccup of the machine lands on both sides alike.
-        started = time.perf_counter()
-        _get(case.client, case.url)
-        page_times.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        _get(case.client, case.floor_url)
-        floor_times.append(time.perf_counter() - started)
-    page_median = statistics.median(page_times)
-    floor_median = statistics.median(floor_times)
-    return {
-        "page": case.name,
-        "url": case.url,
-        "requests": requests,
-        "median_ms": round(page_median * 1000, 3),
-        "p95_ms": round(_percentile(page_times, 0.95) * 1000, 3),
-        "queries": page_queries,
-        "floor_median_ms": round(floor_median * 1000, 3),
-        "floor_p95_ms": round(_percentile(floor_times, 0.95) * 1000, 3),
-        "floor_queries": floor_queries,
-        "ratio": round(page_median / floor_median, 2),
-    }
-
-
-def _cart_client(product_ids: list[int]) -> Client:
-    client = Client()
+def cart_cookie(base: str, product_path: str, product_ids: list[int]) -> str:
+    """An anonymous visitor's session cookie, with a cart of one line per product (2 of each)."""
+    visitor = requests.Session()
+    visitor.get(base + product_path, timeout=30)
+    # Cached pages carry no CSRF token; a browser's script asks the site for its cookie first (static/js/csrf.js).
+    visitor.get(base + reverse("csrf_cookie"), timeout=30)
+    token = visitor.cookies.get(settings.CSRF_COOKIE_NAME, "")
     for product_id in product_ids:
-        response = client.post("/cart/add/", {"product": product_id, "quantity": 2}, HTTP_ACCEPT="application/json")
-        if response.status_code != 200:
-            raise RuntimeError(f"adding product {product_id} to the cart answered {response.status_code}")
-    return client
+        added = visitor.post(
+            f"{base}/cart/add/",
+            data={"product": product_id, "quantity": 2},
+            headers={"X-CSRFToken": token, "Accept": "application/json", "Referer": base + product_path},
+            timeout=30,
+        )
+        if added.status_code != 200:
+            raise RuntimeError(f"adding product {product_id} to the benchmark's cart answered {added.status_code}")
+    return f"{settings.SESSION_COOKIE_NAME}={visitor.cookies[settings.SESSION_COOKIE_NAME]}"
 
 
-def page_cases(size: int) -> list[Case]:
+def plan(size: int, log) -> dict:
+    """Build the data set (adds only what is missing) and name the pages to measure."""
     from shop.models import ProductPage
 
     index = data.ensure_shop(size)
-    products = list(ProductPage.objects.child_of(index).order_by("path").values_list("pk", "url_path")[:3])
-    middle = ProductPage.objects.child_of(index).order_by("path").values_list("url_path", flat=True)[size // 2]
-    product_url = data.public_url(middle)
-    cases = [
-        Case("/", "/", "/__floor__/", Client()),
-        Case("/shop/", "/shop/", "/__floor__/shop/", Client()),
-        Case("product page", product_url, "/__floor__" + product_url, Client()),
-        Case("/cart/ (3 lines)", "/cart/", "/__floor__/cart/", _cart_client([pk for pk, _path in products])),
-    ]
-    cases.extend(jobs.cases(size))
-    return cases
-
-
-def measure_pages(sizes: list[int], requests: int, log) -> list[dict]:
-    results = []
-    with override_settings(ROOT_URLCONF="benchmarks.urls"):
-        for size in sizes:
-            started = time.monotonic()
-            cases = page_cases(size)
-            log(f"  data set of {size} built in {time.monotonic() - started:.1f}s")
-            cache.clear()
-            for case in cases:
-                result = measure_case(case, requests)
-                result["size"] = size
-                log(
-                    f"  {size:>6} {case.name:<18} {result['median_ms']:8.2f} ms"
-                    f"  floor {result['floor_median_ms']:8.2f} ms  x{result['ratio']:.2f}"
-                    f"  queries {result['queries']}/{result['floor_queries']}"
-                )
-                results.append(result)
-    return results
-
-
-# --- Purging stale carts ---------------------------------------------------------------------------------------
-PURGE_AGE = timedelta(days=30)
-FRESH_CARTS = 50
-
-
-def _build_carts(carts: int, lines_per_cart: int) -> None:
-    """`carts` stale anonymous carts with `lines_per_cart` lines each, and a few fresh ones that must survive."""
-    from shop.models import Cart, LineItem, ProductPage
-
-    stale = timezone.now() - PURGE_AGE - timedelta(days=1)
-    fresh = timezone.now()
-    quote = connection.ops.quote_name
-    cart_table, line_table = quote(Cart._meta.db_table), quote(LineItem._meta.db_table)
-    product_table = quote(ProductPage._meta.db_table)
-    with connection.cursor() as cursor:
-        for count, moment in ((carts, stale), (FRESH_CARTS, fresh)):
-            cursor.execute(
-                "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) "  # noqa: S608
-                f"INSERT INTO {cart_table} (created_at, updated_at) SELECT %s, %s FROM n",
-                [count, moment, moment],
-            )
-        cursor.execute(
-            f"INSERT INTO {line_table} (cart_id, product_id, quantity, created_at, updated_at) "  # noqa: S608
-            f"SELECT c.id, p.page_ptr_id, 1, c.updated_at, c.updated_at FROM {cart_table} c "
-            f"CROSS JOIN (SELECT page_ptr_id FROM {product_table} ORDER BY page_ptr_id LIMIT %s) p",
-            [lines_per_cart],
-        )
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {cart_table}; ANALYZE {line_table}")
-
-
-def _clear_carts() -> None:
-    from shop.models import Cart, LineItem
-
-    with connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {connection.ops.quote_name(LineItem._meta.db_table)}")  # noqa: S608
-        cursor.execute(f"DELETE FROM {connection.ops.quote_name(Cart._meta.db_table)}")  # noqa: S608
-
-
-def product_purge():
-    """The product's purge, by name: Cart.purge_stale (shop.purge)."""
-    from shop.models import Cart
-
-    return "Cart.purge_stale", lambda: Cart.purge_stale(older_than=PURGE_AGE)
-
-
-def plain_sql_purge() -> None:
-    from shop.models import Cart, LineItem
-
-    cutoff = timezone.now() - PURGE_AGE
-    quote = connection.ops.quote_name
-    cart_table, line_table = quote(Cart._meta.db_table), quote(LineItem._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"DELETE FROM {line_table} WHERE cart_id IN "  # noqa: S608
-            f"(SELECT id FROM {cart_table} WHERE user_id IS NULL AND updated_at < %s)",
-            [cutoff],
-        )
-        cursor.execute(f"DELETE FROM {cart_table} WHERE user_id IS NULL AND updated_at < %s", [cutoff])  # noqa: S608
-
-
-def _check_purged(carts: int, lines_per_cart: int) -> None:
-    from shop.models import Cart, LineItem
-
-    left_carts, left_lines = Cart.objects.count(), LineItem.objects.count()
-    if (left_carts, left_lines) != (FRESH_CARTS, FRESH_CARTS * lines_per_cart):
-        raise RuntimeError(f"the purge left {left_carts} carts and {left_lines} lines")
-
-
-def purge_probe(which: str) -> dict:
-    """Run one purge in this (fresh) process: its time and how far it raised the process's peak memory."""
-    import resource
-
-    function = product_purge()[1] if which == "product" else plain_sql_purge
-    gc.collect()
-    before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
-    function()
-    seconds = time.perf_counter() - started
-    after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    return {"seconds": seconds, "peak_growth_kib": after - before}  # ru_maxrss is in KiB on Linux
-
-
-def _probe(which: str) -> dict:
-    """Each purge runs in a process of its own, so its peak memory is its own and not the page benchmark's."""
-    command = [sys.executable, "-m", "benchmarks", "--purge-probe", which]
-    done = subprocess.run(  # noqa: S603
-        command, cwd=settings.BASE_DIR, env=os.environ.copy(), capture_output=True, text=True, check=True
-    )
-    line = [line for line in done.stdout.splitlines() if line.startswith("PROBE ")][-1]
-    return json.loads(line[len("PROBE ") :])
-
-
-def measure_purge(carts: int, lines_per_cart: int, log) -> dict:
-    name, _purge = product_purge()
-    runs = {}
-    small = max(carts // 10, 1)
-    for label, which, count in (("product", "product", carts), ("sql", "sql", carts), ("small", "product", small)):
-        _clear_carts()
-        _build_carts(count, lines_per_cart)
-        runs[label] = _probe(which)
-        _check_purged(count, lines_per_cart)
-        run = runs[label]
-        log(f"  purge {label} ({count} carts): {run['seconds']:.2f}s, peak +{run['peak_growth_kib']} KiB")
-    _clear_carts()
+    job_index = jobs.ensure_jobs(size)
+    products = list(ProductPage.objects.child_of(index).order_by("path").values_list("pk", "url_path"))
+    product_path = data.public_url(products[size // 2][1])
+    job_path = data.public_url(jobs.job_url_paths(job_index)[size // 2])
+    tail = products[: min(TAIL_PRODUCTS, len(products))]
+    log(f"  data set: {len(products)} products, {size} job listings; long tail over {len(tail)} products")
     return {
-        "purge": name,
-        "carts": carts,
-        "lines": carts * lines_per_cart,
-        "product_seconds": round(runs["product"]["seconds"], 3),
-        "sql_seconds": round(runs["sql"]["seconds"], 3),
-        "ratio": round(runs["product"]["seconds"] / runs["sql"]["seconds"], 2),
-        "peak_memory_mib": round(runs["product"]["peak_growth_kib"] / 1024, 1),
-        "sql_peak_memory_mib": round(runs["sql"]["peak_growth_kib"] / 1024, 1),
-        "peak_memory_small_mib": round(runs["small"]["peak_growth_kib"] / 1024, 1),
-        "memory_small_carts": small,
+        "cases": [
+            PageCase("/", "/", "/__floor__/"),
+            PageCase("/shop/", "/shop/", "/__floor__/shop/"),
+            PageCase("product page", product_path, "/__floor__" + product_path),
+            PageCase("/jobs/", "/jobs/", "/__floor__/jobs/"),
+            PageCase("job page", job_path, "/__floor__" + job_path),
+            PageCase("/cart/ (3 lines)", "/cart/", "/__floor__/cart/", shared=False),
+        ],
+        "cart_products": [pk for pk, _path in products[:3]],
+        "product_path": product_path,
+        "tail_ids": [pk for pk, _path in tail],
+        "tail_paths": [data.public_url(url_path) for _pk, url_path in tail],
+        "buyers": data.ensure_buyers(BUYERS),
     }
 
 
-# --- Requests per second under gunicorn ---------------------------------------------------------------------------
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, process: subprocess.Popen, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError("gunicorn exited at start-up")
-        try:
-            with urlopen(url, timeout=2) as response:  # noqa: S310 - loopback URL built here
-                if response.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError("gunicorn did not answer in time")
-
-
-def measure_load(seconds: float, concurrency: int, log) -> list[dict]:
-    from shop.models import ProductPage
-
-    base_dir = Path(settings.BASE_DIR)
-    port = _free_port()
-    base = f"http://127.0.0.1:{port}"
-    # The workers run the product's WSGI application under the benchmark's settings and database.
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchmarks.settings"}
-    gunicorn = [
-        sys.executable, "-m", "gunicorn", "website.wsgi:application",
-        "--workers", "2", "--bind", f"127.0.0.1:{port}", "--log-level", "warning",
-    ]  # fmt: skip
-    server = subprocess.Popen(gunicorn, cwd=base_dir, env=env)  # noqa: S603
+def load(base: str, paths: list[str], *, headers: dict[str, str], seconds: float, concurrency: int, engine: str):
+    with tempfile.NamedTemporaryFile("w", prefix="bench-paths-", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(paths) + "\n")
     try:
-        _wait_until_up(f"{base}/healthz/", server)
-        products = list(ProductPage.objects.live().order_by("path").values_list("pk", flat=True)[:500])
-        product_url = data.public_url(ProductPage.objects.live().order_by("path").values_list("url_path", flat=True)[0])
-        cases = [
-            ("/jobs/", f"{base}/jobs/", ["--mode", "get"]),
-            ("add-to-cart", f"{base}/cart/add/", ["--mode", "add-to-cart", "--form-path", product_url]),
-        ]
-        results = []
-        for name, url, extra in cases:
-            command = [
-                sys.executable, "-m", "benchmarks.load", url, "--seconds", str(seconds),
-                "--concurrency", str(concurrency), "--products", ",".join(map(str, products)), *extra,
-            ]  # fmt: skip
-            done = subprocess.run(command, cwd=base_dir, capture_output=True, text=True, check=True, timeout=60)  # noqa: S603
-            result = json.loads(done.stdout)
-            result["case"] = name
-            log(f"  {name}: {result['rps']} requests/s ({result['failed']} failed)")
-            results.append(result)
-        return results
+        command = [
+            sys.executable, "-m", "benchmarks.load", base, "--paths", listing.name, "--seconds", f"{seconds:g}",
+            "--concurrency", str(concurrency), "--engine", engine,
+        ]  # fmt: skip
+        for name, value in headers.items():
+            command += ["--header", f"{name}: {value}"]
+        done = subprocess.run(  # noqa: S603
+            command, cwd=settings.BASE_DIR, capture_output=True, text=True, check=False, timeout=seconds + 120
+        )
+        if done.returncode != 0:
+            raise RuntimeError(f"the load generator failed: {done.stderr.strip()[-500:]}")
+        return json.loads(done.stdout)
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        os.unlink(listing.name)
+
+
+def summarise(runs: list[dict]) -> dict:
+    """The median pass, with every pass's figures kept for the JSON report."""
+    return {
+        "rps": round(statistics.median(run["rps"] for run in runs), 1),
+        "p99_ms": round(statistics.median(run["p99_ms"] for run in runs), 2),
+        "ok": sum(run["ok"] for run in runs),
+        "failed": sum(run["failed"] for run in runs),
+        "passes": [run["rps"] for run in runs],
+        "engine": runs[0]["engine"],
+    }
+
+
+def size_vanilla_pages(vanilla: str, cases: list[PageCase], page_bytes: dict[str, int], log) -> None:
+    """Pad each vanilla page's body until the page weighs what the project's page does (within the tolerance)."""
+    root = data.ensure_vanilla_site(VANILLA_HOST)
+    headers = {"Host": VANILLA_HOST}
+    for case in cases:
+        if not case.shared:
+            continue
+        slug = "vanilla-" + "".join(ch if ch.isalnum() else "-" for ch in case.name).strip("-")
+        title = f"Vanilla {case.name}"
+        case.vanilla_path = data.vanilla_page(root, slug=slug, title=title, body="")
+        empty = len(fetch(vanilla, case.vanilla_path, headers))
+        data.vanilla_page(root, slug=slug, title=title, body=data.filler_html(page_bytes[case.name] - empty))
+        log(f"  vanilla {case.name}: {len(fetch(vanilla, case.vanilla_path, headers))} bytes")
+
+
+def measure(*, size: int, seconds: float, passes: int, concurrency: int, engine: str, orders: bool, log) -> dict:
+    chosen = plan(size, log)
+    timing = {"seconds": seconds, "concurrency": concurrency, "engine": engine}
+    cases: list[PageCase] = chosen["cases"]
+    webhook_secret = settings.STRIPE_WEBHOOK_SECRET
+    database_url = os.environ["DATABASE_URL"]
+    with servers.private_redis() as redis_url, servers.stripe_sandbox(webhook_secret) as sandbox:
+        common = {
+            "DATABASE_URL": database_url,
+            "REDIS_URL": redis_url or "",
+            "STRIPE_API_BASE": sandbox.url,
+            "STRIPE_WEBHOOK_SECRET": webhook_secret,
+        }
+        with (
+            servers.gunicorn(settings_module="benchmarks.settings", env={**common, "PAGE_CACHE_TIMEOUT": "0"}) as cold,
+            servers.gunicorn(settings_module="benchmarks.settings", env=common) as warm,
+        ):
+            log(f"  cold server {cold}, warm server {warm} (cache: {'Redis' if redis_url else 'local memory'})")
+            cookie = cart_cookie(cold, chosen["product_path"], chosen["cart_products"])
+            for case in cases:
+                if not case.shared:
+                    case.headers = {"Cookie": cookie}
+            page_bytes = {case.name: len(fetch(cold, case.path, case.headers)) for case in cases}
+            floor_bytes = {case.name: len(fetch(cold, case.floor_path, case.headers)) for case in cases}
+            with servers.gunicorn(
+                settings_module="benchmarks.vanilla_settings",
+                env={"DATABASE_URL": database_url},
+                probe="/",
+                host_header=VANILLA_HOST,
+            ) as vanilla:
+                size_vanilla_pages(vanilla, cases, page_bytes, log)
+                vanilla_bytes = {
+                    case.name: len(fetch(vanilla, case.vanilla_path, {"Host": VANILLA_HOST}))
+                    for case in cases
+                    if case.vanilla_path
+                }
+                rows = []
+                for case in cases:
+                    variants = {
+                        "cold": (cold, [case.path], case.headers),
+                        "floor": (cold, [case.floor_path], case.headers),
+                    }
+                    if case.shared:
+                        variants["vanilla"] = (vanilla, [case.vanilla_path], {"Host": VANILLA_HOST})
+                        variants["warm"] = (warm, [case.path], case.headers)
+                        for _ in range(2):  # the first request learns the page's route, the second stores it
+                            fetch(warm, case.path)
+                    runs: dict[str, list[dict]] = {name: [] for name in variants}
+                    for number in range(passes):
+                        order = list(variants) if number % 2 == 0 else list(reversed(variants))
+                        for name in order:
+                            base, paths, headers = variants[name]
+                            runs[name].append(load(base, paths, headers=headers, **timing))
+                    row = {
+                        "page": case.name,
+                        "path": case.path,
+                        "bytes": page_bytes[case.name],
+                        "floor_bytes": floor_bytes[case.name],
+                        "vanilla_bytes": vanilla_bytes.get(case.name),
+                        **{name: summarise(found) for name, found in runs.items()},
+                    }
+                    rows.append(row)
+                    log(
+                        f"  {case.name:<18} cold {row['cold']['rps']:>7} req/s  floor {row['floor']['rps']:>7}"
+                        + (f"  vanilla {row['vanilla']['rps']:>7}  warm {row['warm']['rps']:>7}" if case.shared else "")
+                    )
+            tail = measure_tail(
+                warm=warm, cold=cold, chosen=chosen, sandbox_url=sandbox.url, webhook_secret=webhook_secret,
+                seconds=seconds, passes=passes, concurrency=concurrency, engine=engine, orders=orders, log=log,
+            )  # fmt: skip
+    return {"pages": rows, "tail": tail, "cache": "redis" if redis_url else "locmem", "size": size}
+
+
+def _start_orders(warm: str, chosen: dict, *, sandbox_url: str, webhook_secret: str, seconds: float, buyers: str):
+    command = [
+        sys.executable, "-m", "benchmarks.orders", warm, "--sandbox", sandbox_url, "--webhook-secret", webhook_secret,
+        "--buyers", buyers, "--products", ",".join(map(str, chosen["tail_ids"])), "--rate", str(ORDER_RATE),
+        "--seconds", f"{seconds:g}",
+    ]  # fmt: skip
+    return subprocess.Popen(command, cwd=settings.BASE_DIR, stdout=subprocess.PIPE, text=True)  # noqa: S603
+
+
+def measure_tail(*, warm, cold, chosen, sandbox_url, webhook_secret, seconds, passes, concurrency, engine, orders, log):
+    """Browsing that rotates over up to 2,000 product pages on the warm server, with and without a stream of orders
+    placed through the real checkout; the floor over the same products beside it."""
+    from stripe_sandbox.testing import StripeSandbox
+
+    paths = chosen["tail_paths"]
+    floor_paths = ["/__floor__" + path for path in paths]
+    sandbox = StripeSandbox(type("Server", (), {"url": sandbox_url})(), webhook_secret=webhook_secret)
+    sandbox.set_webhook_endpoint(warm + "/billing/webhook/")
+    for path in paths * 2:  # every page cached, as earlier visitors would have left them (route, then response)
+        fetch(warm, path)
+    runs: dict[str, list[dict]] = {"without orders": [], "with orders": [], "floor": []}
+    order_runs = []
+    with tempfile.NamedTemporaryFile("w", prefix="bench-buyers-", suffix=".txt", delete=False) as listing:
+        listing.write("\n".join(f"{name} {password}" for name, password in chosen["buyers"]) + "\n")
+    try:
+        for number in range(passes):
+            steps = ["without orders", "with orders", "floor"]
+            for step in steps if number % 2 == 0 else reversed(steps):
+                if step == "floor":
+                    runs[step].append(
+                        load(cold, floor_paths, headers={}, seconds=seconds, concurrency=concurrency, engine=engine)
+                    )
+                    continue
+                stream = None
+                if step == "with orders" and orders:
+                    stream = _start_orders(
+                        warm, chosen, sandbox_url=sandbox_url, webhook_secret=webhook_secret, seconds=seconds,
+                        buyers=listing.name,
+                    )  # fmt: skip
+                try:
+                    runs[step].append(
+                        load(warm, paths, headers={}, seconds=seconds, concurrency=concurrency, engine=engine)
+                    )
+                finally:
+                    if stream is not None:
+                        out, _ = stream.communicate(timeout=seconds + 120)
+                        if stream.returncode != 0:
+                            raise RuntimeError("the order stream failed")
+                        order_runs.append(json.loads(out))
+    finally:
+        os.unlink(listing.name)
+    result = {name: summarise(found) for name, found in runs.items()}
+    result["products"] = len(paths)
+    result["orders"] = {
+        "requested_rate": ORDER_RATE if orders else 0,
+        "paid": sum(run["paid"] for run in order_runs),
+        "attempted": sum(run["attempted"] for run in order_runs),
+        "seconds": round(sum(run["seconds"] for run in order_runs), 1),
+        "outcomes": _merge([run["outcomes"] for run in order_runs]),
+    }
+    seconds_ordering = result["orders"]["seconds"]
+    result["orders"]["rate"] = round(result["orders"]["paid"] / seconds_ordering, 2) if seconds_ordering else 0.0
+    log(
+        f"  long tail over {len(paths)} products: {result['without orders']['rps']} req/s without orders, "
+        f"{result['with orders']['rps']} with {result['orders']['rate']} orders/s; floor {result['floor']['rps']}"
+    )
+    return result
+
+
+def _merge(counts: list[dict[str, int]]) -> dict[str, int]:
+    merged: dict[str, int] = {}
+    for found in counts:
+        for key, value in found.items():
+            merged[key] = merged.get(key, 0) + value
+    return merged

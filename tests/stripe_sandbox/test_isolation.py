@@ -1,7 +1,8 @@
 """The sandbox is a development tool beside the apps: nothing the site runs may import it, production never installs it.
 
-aiohttp and localstripe are development dependencies only. Only the sandbox itself, the tests and the root
-conftest.py (its fixtures) may import `stripe_sandbox`; the dev and test settings name it in INSTALLED_APPS as a
+aiohttp and localstripe are development dependencies only. Only the sandbox itself, the tests, the root
+conftest.py (its fixtures) and the benchmark (benchmarks/, a development tool whose order stream pays through the
+sandbox) may import `stripe_sandbox`; the dev and test settings name it in INSTALLED_APPS as a
 string, which gives `manage.py stripe_sandbox` and imports nothing but its empty package and apps.py.
 """
 
@@ -13,7 +14,14 @@ from tests.website.test_settings import COMPLETE_ENV, import_production_settings
 REPOSITORY = Path(__file__).resolve().parents[2]
 SKIPPED_DIRECTORIES = {".venv", ".git", "var", "node_modules", "__pycache__"}
 # The dev and test settings name the app in INSTALLED_APPS, as a string.
-ALLOWED = ("stripe_sandbox/", "tests/", "conftest.py", "website/settings/dev.py", "website/settings/test.py")
+ALLOWED = (
+    "stripe_sandbox/",
+    "tests/",
+    "benchmarks/",
+    "conftest.py",
+    "website/settings/dev.py",
+    "website/settings/test.py",
+)
 PACKAGE = "stripe_sandbox"
 
 
