@@ -334,7 +334,9 @@ class JobPage(Page):
     def get_sitemap_urls(self, request=None):
         if not self.is_on_board():
             return []
-        return [{"location": self.canonical_url(), "lastmod": self.last_published_at or self.latest_revision_created_at}]
+        return [
+            {"location": self.canonical_url(), "lastmod": self.last_published_at or self.latest_revision_created_at}
+        ]
 
     # --- Display ------------------------------------------------------------------------------------
 
