@@ -117,6 +117,9 @@ def ensure_shop(size: int):
             "image": None,
             "price_amount": 500 + (number * 37) % 10_000,
             "price_currency": "USD",
+            # Digital: the order stream then checks out without an address or a shipping rate (shipping is not
+            # what this measures; the pages render the same either way).
+            "requires_shipping": False,
         }
         for number in range(have + 1, size + 1)
     ]

@@ -45,6 +45,7 @@ def ensure_jobs(size: int):
             # Weeks paid at different times, all still running for the whole benchmark.
             "paid_until": now + timedelta(days=6, minutes=number % 1440),
             "last_paid_at": now - timedelta(days=1, minutes=number % 1440),
+            "reminders_enabled": True,
         }
         for number in range(have + 1, size + 1)
     ]

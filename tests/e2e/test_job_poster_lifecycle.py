@@ -64,6 +64,8 @@ def test_request_rights_approve_post_pay_bump_and_close(stripe_sandbox, page):
     page.wait_for_url("**/billing/pay/**")
     page.a11y.check()
     page.get_by_role("button", name="Pay with a new card").click()
+    page.wait_for_url(f"{stripe_sandbox.api_base}/**")
+    page.get_by_label("Save this card for future payments").check()  # the bump below pays with it
     pay_on_sandbox(page, stripe_sandbox, "4242 4242 4242 4242")
     page.wait_for_url("**/jobs/mine/")
     page.a11y.check()
