@@ -229,9 +229,12 @@ def page_policy(session: dict | None) -> str:
         parts = urlsplit(url or "")
         if parts.scheme in ("http", "https") and parts.netloc:
             return_origins.append(f"{parts.scheme}://{parts.netloc}")
-    form_action = " ".join(["'self'", *dict.fromkeys(return_origins)])
+    site_origins = list(dict.fromkeys(return_origins))
+    form_action = " ".join(["'self'", *site_origins])
+    # Line items' images are the shop's own (absolute URLs on the site the payer returns to), as on Stripe's page.
+    img_src = " ".join(["'self'", "data:", *site_origins])
     return (
-        f"default-src 'none'; style-src {STYLE_HASH}; img-src 'self' data:; form-action {form_action}; "
+        f"default-src 'none'; style-src {STYLE_HASH}; img-src {img_src}; form-action {form_action}; "
         "base-uri 'none'; frame-ancestors 'none'"
     )
 

@@ -19,11 +19,11 @@ table { width: 100%; border-collapse: collapse; margin-bottom: 1.5rem; }
 th, td { text-align: left; padding: .4rem 0; border-bottom: 1px solid #d5d9e0; }
 td.amount, th.amount { text-align: right; }
 tfoot th, tfoot td { font-weight: 700; border-bottom: 0; }
-fieldset { border: 1px solid #d5d9e0; border-radius: 6px; margin: 0 0 1rem; padding: .75rem 1rem; }
+fieldset { border: 1px solid #d5d9e0; border-radius: 6px; margin: 0 0 1rem; padding: .75rem 1rem; min-width: 0; }
 legend { font-weight: 600; padding: 0 .25rem; }
 .field { display: flex; flex-direction: column; gap: .25rem; margin-bottom: 1rem; }
 .row { display: flex; gap: 1rem; }
-.row .field { flex: 1; }
+.row .field { flex: 1; min-width: 0; }
 label { font-weight: 600; }
 .choice label { font-weight: 400; }
 td img { width: 48px; height: 48px; object-fit: cover; border-radius: 4px; vertical-align: middle;

@@ -233,7 +233,9 @@ def test_a_saved_card_that_is_declined_can_be_replaced_by_a_new_card(stripe_clie
     assert completed.payment_intent.status == "succeeded"
 
 
-def test_the_page_sends_a_policy_that_allows_its_own_style_and_the_way_back_to_the_site(stripe_sandbox, make_session):
+def test_the_page_sends_a_policy_that_allows_its_own_style_the_shops_images_and_the_way_back_to_the_site(
+    stripe_sandbox, make_session
+):
     session = make_session(success_url="http://127.0.0.1:8123/done/", cancel_url="http://127.0.0.1:8123/cart/")
 
     response = requests.get(session.url, timeout=10)
@@ -242,5 +244,6 @@ def test_the_page_sends_a_policy_that_allows_its_own_style_and_the_way_back_to_t
     assert policy["default-src"] == "'none'"
     assert policy["style-src"].startswith("'sha256-")
     assert policy["form-action"] == "'self' http://127.0.0.1:8123"
+    assert policy["img-src"] == "'self' data: http://127.0.0.1:8123"  # the line items' images are the shop's
     assert "script-src" not in policy
     assert "unsafe-inline" not in response.headers["Content-Security-Policy"]
