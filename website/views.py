@@ -1,7 +1,11 @@
 import logging
 
+from django.contrib import messages
 from django.db import connection
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import REASON_CSRF_TOKEN_MISSING, REASON_NO_CSRF_COOKIE, get_token
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
@@ -29,3 +33,24 @@ def healthz(request):
 def csrf_cookie(request):
     """Sets the visitor's CSRF cookie (static/js/csrf.js asks for it before posting a form from a cached page)."""
     return HttpResponse(status=204)
+
+
+# Why a form from a page the cache served can arrive without its token: the visitor has no JavaScript (which fills
+# the token in from their cookie, static/js/csrf.js) or no CSRF cookie yet. Any other reason is Django's 403.
+TOKEN_NOT_YET_GIVEN = {REASON_NO_CSRF_COOKIE, REASON_CSRF_TOKEN_MISSING}
+
+
+def csrf_failure(request, reason=""):
+    """CSRF_FAILURE_VIEW: a form posted from one of our own pages before the visitor had a token (a cached page seen
+    without JavaScript) goes back to that page with a message and a token, so pressing the button again works; the
+    rejected request changed nothing. Everything else (a wrong token, a foreign origin) is Django's own 403."""
+    back = request.headers.get("Referer", "")
+    same_site = url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    if request.method != "POST" or reason not in TOKEN_NOT_YET_GIVEN or not back or not same_site:
+        return django_csrf_failure(request, reason=reason)
+    get_token(request)  # the CSRF cookie goes out with the redirect
+    # The message also keeps the page out of the shared cache for this visitor, so it comes back with a real token.
+    messages.warning(request, "That form arrived before your browser had our security token. Please send it again.")
+    return HttpResponseRedirect(back, status=303)

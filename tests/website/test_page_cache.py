@@ -85,6 +85,42 @@ def test_cached_html_holds_no_csrf_token_and_the_form_fills_it_from_the_cookie(c
     assert "csrftoken" in client.get("/csrf/").cookies
 
 
+def test_without_javascript_a_form_from_a_cached_page_comes_back_with_a_token_and_works_the_second_time(mug):
+    from django.test import Client
+
+    from shop.models import LineItem
+
+    browser = Client(enforce_csrf_checks=True)  # a browser without JavaScript: the empty token field stays empty
+    page = warm(browser, "/shop/mug/")
+    assert b'name="csrfmiddlewaretoken" value=""' in page.content
+
+    refused = browser.post("/cart/add/", {"product": mug.pk, "quantity": 1}, HTTP_REFERER="http://testserver/shop/mug/")
+
+    assert refused.status_code == 303 and refused["Location"] == "http://testserver/shop/mug/"
+    assert LineItem.objects.count() == 0  # the refused request changed nothing
+    again = browser.get("/shop/mug/")
+    assert again.get(STATUS) != "hit"  # the visitor now has state: the page is rendered for them, token and message
+    assert b"Please send it again" in again.content
+    token = browser.cookies["csrftoken"].value
+    added = browser.post("/cart/add/", {"product": mug.pk, "quantity": 1, "csrfmiddlewaretoken": token})
+    assert added.status_code in (302, 303)
+    assert LineItem.objects.get().product_id == mug.pk
+
+
+def test_a_tokenless_post_from_another_site_gets_djangos_403_not_a_redirect(mug):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    refused = browser.post(
+        "/cart/add/",
+        {"product": mug.pk, "quantity": 1},
+        HTTP_REFERER="https://evil.example/",
+        HTTP_ORIGIN="https://evil.example",
+    )
+
+    assert refused.status_code == 403
+
+
 def test_unknown_query_parameters_share_the_page_entry(client, shop, mug):
     warm(client, "/shop/")
 

@@ -78,6 +78,8 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "website.urls"
+# A form from a cached page sent before the visitor had a token goes back with one (website.views.csrf_failure).
+CSRF_FAILURE_VIEW = "website.views.csrf_failure"
 WSGI_APPLICATION = "website.wsgi.application"
 
 TEMPLATES = [
