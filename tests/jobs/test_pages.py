@@ -283,3 +283,13 @@ def test_the_feed_accepts_the_boards_filters(client, make_job):
     assert titles("?remote=yes") == ["Remote Python"]
     assert titles("?q=python") == ["Remote Python"]
     assert titles("?remote=bogus") == ["Berlin Go", "Remote Python"]
+
+
+def test_a_listing_without_an_owner_offers_anonymous_visitors_no_edit_link(client, paid_job):
+    """An anonymous visitor's pk (None) equals a listing's missing owner_id (None); the page, which the cache may
+    share with every visitor, must still offer no poster's links."""
+    JobPage.objects.filter(pk=paid_job.pk).update(owner=None)
+
+    html = client.get(paid_job.url).content.decode()
+
+    assert "Edit this listing" not in html
