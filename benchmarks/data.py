@@ -133,6 +133,12 @@ def ensure_shop(size: int):
     return index
 
 
+def analyze() -> None:
+    """Refresh the database's planner statistics after the bulk load."""
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
 def public_url(url_path: str) -> str:
     """The URL a page at `url_path` has on the default site (whose root is the home page)."""
     root = home_page().url_path

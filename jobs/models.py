@@ -24,6 +24,7 @@ from wagtail.search import index
 
 from billing.money import CURRENCY_CHOICES, MoneyError, format_amount, to_decimal
 from jobs.querysets import JobPageQuerySet
+from serving.routing import ServedPage
 
 # Paths jobs/urls.py serves under /jobs/; a listing with one of these slugs could never be reached.
 RESERVED_SLUGS = frozenset({"new", "mine", "feed", "posting-rights"})
@@ -138,7 +139,7 @@ class JobPagePermissionTester(PagePermissionTester):
         return super().can_publish() or (self._is_posting_owner() and not self.page_locked())
 
 
-class JobIndexPage(Page):
+class JobIndexPage(ServedPage, Page):
     """The board at /jobs/: paid listings, most recently paid first, with filters and search."""
 
     intro = RichTextField(blank=True, help_text="Shown above the listings.")
@@ -189,7 +190,7 @@ class JobPageTag(TaggedItemBase):
     content_object = ParentalKey("jobs.JobPage", on_delete=models.CASCADE, related_name="tagged_items")
 
 
-class JobPage(Page):
+class JobPage(ServedPage, Page):
     """One job listing. The poster is the page owner; it is on the board while a paid week runs.
 
     `paid`, `paid_until` and `last_paid_at` are never edited: the pre_save receiver in jobs.receivers recomputes

@@ -17,9 +17,12 @@ from wagtail.models import Page, PageManager
 from wagtail.search import index
 
 from billing.money import CURRENCY_CHOICES, format_amount
+from serving.routing import ServedPage
 from shop.countries import country_name, parse_country_codes
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
+    DETAIL_RENDITION,
+    FIRST_HOLD_EXPIRY_ANNOTATION,
     STOCK_ANNOTATION,
     CartQuerySet,
     LineItemQuerySet,
@@ -57,7 +60,7 @@ def seconds_until_first_hold_expires(*, product_id: int | None = None) -> float 
     return None if first is None else max((first - timezone.now()).total_seconds(), 0)
 
 
-class ShopIndexPage(Page):
+class ShopIndexPage(ServedPage, Page):
     """The catalogue at /shop/: live products, paginated, sortable and searchable."""
 
     intro = RichTextField(blank=True, help_text="Shown above the product list.")
@@ -92,7 +95,7 @@ class ProductPageForm(WagtailAdminPageForm):
         self.fields["sku"].required = True
 
 
-class ProductPage(Page):
+class ProductPage(ServedPage, Page):
     """One product for sale. Price in integer minor units of `price_currency` (1250 USD = $12.50; 1250 JPY = ¥1,250)."""
 
     sku = models.CharField(
@@ -162,6 +165,11 @@ class ProductPage(Page):
     class Meta:
         verbose_name = "product page"
 
+    @classmethod
+    def serving_queryset(cls):
+        """Served with its availability, the end of its first stock hold and its image in the page's own query."""
+        return cls.objects.with_availability().with_first_hold_expiry().with_images(DETAIL_RENDITION)
+
     @property
     def stock_on_hand(self) -> int:
         """Units in the warehouse (the product's `Stock` row): live data, never part of a revision."""
@@ -174,6 +182,9 @@ class ProductPage(Page):
 
     def cache_seconds_until_change(self) -> float | None:
         """Availability here changes when one of its stock holds runs out (no event marks it): until the first."""
+        if hasattr(self, FIRST_HOLD_EXPIRY_ANNOTATION):  # served through serving_queryset()
+            first = getattr(self, FIRST_HOLD_EXPIRY_ANNOTATION)
+            return None if first is None else max((first - timezone.now()).total_seconds(), 0)
         return seconds_until_first_hold_expires(product_id=self.pk)
 
     def sku_search_terms(self) -> str:

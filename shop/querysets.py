@@ -21,6 +21,7 @@ CART_RENDITION = "fill-120x90"
 AVAILABLE_ANNOTATION = "annotated_available_quantity"
 STOCK_ANNOTATION = "annotated_stock_on_hand"
 LINE_AVAILABLE_ANNOTATION = "annotated_product_available_quantity"
+FIRST_HOLD_EXPIRY_ANNOTATION = "annotated_first_hold_expires_at"
 
 
 def stock_quantity_expression(product: str = "pk") -> models.Expression:
@@ -28,7 +29,10 @@ def stock_quantity_expression(product: str = "pk") -> models.Expression:
 
     The one place that knows where stock lives (see shop.models.Stock); stock per variant changes it to a sum.
     """
-    quantity = apps.get_model("shop", "Stock").objects.filter(product=OuterRef(product)).values("quantity")[:1]
+    # order_by(): Stock's default ordering (by product title) would join two tables into every row's subquery.
+    quantity = (
+        apps.get_model("shop", "Stock").objects.filter(product=OuterRef(product)).order_by().values("quantity")[:1]
+    )
     return Coalesce(
         Subquery(quantity, output_field=models.IntegerField()), Value(0), output_field=models.IntegerField()
     )
@@ -73,6 +77,18 @@ class ProductPageQuerySet(PageQuerySet):
     def with_availability(self):
         """Annotate how many units can be bought now; read it through `ProductPage.available_quantity`."""
         return self.annotate(**{AVAILABLE_ANNOTATION: available_quantity_expression()})
+
+    def with_first_hold_expiry(self):
+        """Annotate when the product's first live stock hold runs out (None when none is held): its page's
+        availability changes then, with no event to mark it."""
+        first = (
+            apps.get_model("shop", "StockHold")
+            .objects.live()
+            .filter(product=OuterRef("pk"))
+            .order_by("expires_at")
+            .values("expires_at")[:1]
+        )
+        return self.annotate(**{FIRST_HOLD_EXPIRY_ANNOTATION: Subquery(first)})
 
     def with_images(self, *rendition_specs: str):
         """Fetch each product's image and the given renditions in two extra queries, whatever the count."""

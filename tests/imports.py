@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("billing", "jobs", "shop", "website")
+APPS = ("billing", "jobs", "serving", "shop", "website")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@ from django.urls import path, reverse
 from wagtail import hooks
 from wagtail.admin.menu import MenuItem
 
+from serving.routing import ServedPage
 from website.admin_views import TaskRunsReportView, user_may_see_task_runs
 from website.page_cache import mark_storable
 
@@ -29,7 +30,11 @@ def mark_page_storable(page, request, serve_args, serve_kwargs):
     restriction (its own or an ancestor's), nor a sub-route of a routable page."""
     if serve_args or serve_kwargs or getattr(request, "is_preview", False):
         return None
-    if page.get_view_restrictions().exists():
+    # ServedPage evaluates them once for this request, so Wagtail's own check reads the same rows.
+    restrictions = (
+        page.view_restrictions_for_serving() if isinstance(page, ServedPage) else page.get_view_restrictions()
+    )
+    if restrictions:
         return None
     mark_storable(request, page)
     return None

@@ -1,0 +1,1 @@
+"""How the site's pages are served: shared by every app's page models (shop, jobs, website), importing none of them."""
