@@ -49,7 +49,8 @@ def route_below(root, request, path_components):
     None when the walk must be Wagtail's own (a page on the way routes its own children, or nothing matches)."""
     url_paths = [root.url_path + "/".join(path_components[: depth + 1]) + "/" for depth in range(len(path_components))]
     rows = list(
-        Page.objects.filter(url_path__in=url_paths, path__startswith=root.path)
+        # slug: Wagtail indexes it (url_path has no index of its own).
+        Page.objects.filter(slug__in=set(path_components), url_path__in=url_paths, path__startswith=root.path)
         .order_by("depth")
         .values("id", "path", "depth", "url_path", "content_type_id")
     )
