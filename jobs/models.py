@@ -178,7 +178,9 @@ class JobIndexPage(ServedPage, Page):
     def cache_seconds_until_change(self) -> float | None:
         """A listing leaves the board when its paid week ends (no event marks it): until the first one ends."""
         now = timezone.now()
-        first = JobPage.objects.live().filter(paid_until__gt=now).aggregate(first=Min("paid_until"))["first"]
+        # Over every listing, not only the live ones: an earlier end at worst shortens the entry's life, and the
+        # paid_until index answers alone (live() would join the page table and scan it).
+        first = JobPage.objects.filter(paid_until__gt=now).aggregate(first=Min("paid_until"))["first"]
         return None if first is None else (first - now).total_seconds()
 
 
