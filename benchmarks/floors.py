@@ -45,13 +45,9 @@ def _render(request, template: str, context: dict) -> HttpResponse:
     return HttpResponse(render_to_string(template, context, request=request))
 
 
-BRANDING_ANYWHERE = (
+BRANDING = (
     "(SELECT b.site_name FROM website_sitebranding b) AS site_name, "
     "(SELECT b.footer_text FROM website_sitebranding b) AS footer_text"
-)
-BRANDING = (
-    "(SELECT b.site_name FROM website_sitebranding b WHERE b.site_id = s.id) AS site_name, "
-    "(SELECT b.footer_text FROM website_sitebranding b WHERE b.site_id = s.id) AS footer_text"
 )
 
 

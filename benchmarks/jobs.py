@@ -11,7 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from benchmarks import data
-from benchmarks.floors import BRANDING_ANYWHERE, ROOT_URL_PATH, _render, _rows, _url
+from benchmarks.floors import BRANDING, ROOT_URL_PATH, _render, _rows, _url
 
 EMPLOYMENT_TYPES = ["FULL_TIME", "PART_TIME", "CONTRACTOR"]
 
@@ -94,7 +94,7 @@ def job_list(request):
         "j.salary_currency, j.salary_period, j.last_paid_at, i.title AS index_title, ji.intro, "
         "(SELECT COUNT(*) FROM jobs_jobpage c JOIN wagtailcore_page cp ON cp.id = c.page_ptr_id "
         "WHERE cp.live AND c.paid_until > %s) AS total, "
-        f"{BRANDING_ANYWHERE} "
+        f"{BRANDING} "
         "FROM jobs_jobpage j JOIN wagtailcore_page p ON p.id = j.page_ptr_id "
         "JOIN wagtailcore_page i ON i.slug = %s AND i.url_path = %s "
         "JOIN jobs_jobindexpage ji ON ji.page_ptr_id = i.id "
@@ -128,7 +128,7 @@ def job(request, slug: str):
         "SELECT p.id, p.title, p.url_path, p.first_published_at, j.company, j.location, j.remote, j.employment_type, "  # noqa: S608
         "j.salary_min, j.salary_max, j.salary_currency, j.salary_period, j.last_paid_at, j.paid_until, j.description, "
         "j.how_to_apply, p.owner_id, "
-        f"{BRANDING_ANYWHERE} "
+        f"{BRANDING} "
         "FROM wagtailcore_page p JOIN jobs_jobpage j ON j.page_ptr_id = p.id "
         "WHERE p.slug = %s AND p.url_path = %s AND p.live AND j.paid_until > %s",
         [slug, f"{ROOT_URL_PATH}jobs/{slug}/", now],

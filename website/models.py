@@ -1,6 +1,6 @@
 from django.db import models
 from wagtail.admin.panels import FieldPanel
-from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
+from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page
 
@@ -38,8 +38,12 @@ class HomePage(ServedPage, Page):
 
 
 @register_setting(icon="cog")
-class SiteBranding(BaseSiteSetting):
-    """What editors may change about every page's frame without a deploy."""
+class SiteBranding(BaseGenericSetting):
+    """What editors may change about every page's frame without a deploy.
+
+    One for the whole site (a generic setting): views other than Wagtail's pages (the cart, the account pages) read
+    it in one query, without first looking up the request's Site for it.
+    """
 
     site_name = models.CharField(max_length=100, default="Shop & Jobs")
     footer_text = models.CharField(

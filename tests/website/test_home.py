@@ -32,7 +32,7 @@ def test_home_page_renders_title_intro_and_navigation(client, home_page):
 
 
 def test_site_branding_setting_changes_the_header_and_footer(client, site):
-    branding = SiteBranding.for_site(site)
+    branding = SiteBranding.load()
     branding.site_name = "Acme Goods"
     branding.footer_text = "Made with care in Lisbon."
     branding.save()

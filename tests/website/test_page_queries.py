@@ -89,3 +89,21 @@ def test_the_cart_page_costs_the_same_queries_for_few_and_many_lines(client, cat
 
     with django_assert_num_queries(few):
         client.get("/cart/")
+
+
+def test_a_view_outside_wagtail_reads_the_site_branding_without_finding_the_site(client, catalogue):
+    from shop.models import ProductPage
+    from website.models import SiteBranding
+
+    catalogue(1)
+    product = ProductPage.objects.live().first()
+    client.post(reverse("shop:cart_add"), {"product": product.pk, "quantity": 1})
+    SiteBranding.load()  # the row, made on first use
+    client.get("/cart/")  # fills the shared entries (the header's links, the sites' root paths), as in production
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/cart/")
+    assert response.status_code == 200
+    assert not [query for query in queries.captured_queries if "wagtailcore_site" in query["sql"]]
+    html = response.content.decode()
+    assert f'<a href="{product.url}">' in html
+    assert product.url.startswith("/shop/")
