@@ -103,7 +103,11 @@ class ProductPageQuerySet(PageQuerySet):
 
     def for_listing(self):
         """Live products any visitor may see (none under a view restriction), with availability and thumbnails."""
-        return self.live().public().with_availability().with_images(LISTING_RENDITION)
+        return self.live().public().for_listing_rows()
+
+    def for_listing_rows(self):
+        """What a listing shows of each product: availability and its thumbnail."""
+        return self.with_availability().with_images(LISTING_RENDITION)
 
     def sorted_by(self, sort: str):
         """Order by one of PRODUCT_SORTS' keys; an unknown key falls back to the newest first."""

@@ -44,7 +44,7 @@ def product_listing(*, index_page, params: Mapping[str, str]) -> ProductListing:
     if sort not in PRODUCT_SORTS:
         sort = DEFAULT_PRODUCT_SORT
 
-    products = ProductPage.objects.child_of(index_page).for_listing()
+    products = ProductPage.objects.child_of(index_page).live().public()
     if query:
         # Wagtail search narrows the set; our own ordering, annotations and prefetches then apply as usual.
         matching_ids = [
@@ -59,6 +59,12 @@ def product_listing(*, index_page, params: Mapping[str, str]) -> ProductListing:
 
     paginator = Paginator(products, settings.SHOP_PAGE_SIZE)
     page = paginator.get_page(params.get("page"))
+    # The page's rows are chosen by a subquery that sorts and slices the bare rows; only those get their availability
+    # and thumbnails. Still one query, but SQLite would otherwise work out availability for every product before
+    # sorting them.
+    page.object_list = (
+        ProductPage.objects.filter(pk__in=page.object_list.values("pk")).for_listing_rows().sorted_by(sort)
+    )
     return ProductListing(
         page=page,
         query=query,

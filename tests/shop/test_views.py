@@ -69,6 +69,16 @@ def test_listing_paginates_by_24_and_tolerates_bad_page_numbers(client, make_pro
     assert 'rel="next"' in first.content.decode()
 
 
+def test_a_later_page_of_a_sorted_listing_holds_that_window_in_order_with_availability(client, make_product):
+    for number in range(1, 31):
+        make_product(title=f"Item {number:02d}", price_amount=100 * number, stock_on_hand=number % 4)
+
+    products = client.get("/shop/?sort=-price&page=2").context["listing"].products
+
+    assert [product.title for product in products] == [f"Item {number:02d}" for number in range(6, 0, -1)]
+    assert [product.available_quantity for product in products] == [number % 4 for number in range(6, 0, -1)]
+
+
 @pytest.mark.parametrize(
     ("sort", "expected"),
     [
