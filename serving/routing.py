@@ -5,14 +5,14 @@ level at a time, two queries a level (the child by slug, then its specific row),
 for its view restrictions twice (once by website.wagtail_hooks, may it be stored; once by Wagtail, may this
 visitor see it). `ServedPage` changes neither answer, only their cost:
 
-- the root page (HomePage) finds every page along the URL by `url_path` in one light query (`url_path` is the
-  slug chain Wagtail keeps for each page), then loads the page at the end, specific, from its class's
-  `serving_queryset()`, with what its template reads (stock, tags) in the same query;
+- the root page (HomePage) finds every page along the URL by slug and `url_path` in one light query (`url_path` is
+  the slug chain Wagtail keeps for each page), then loads the page at the end, specific, from its class's
+  `serving_queryset()`, with what its template reads (a product's availability and image) in the same query;
 - where any page along the way routes its own children (it overrides `route()`, say a RoutablePageMixin) or the
   rows do not form one chain, it hands the segments to Wagtail's own walk, which then decides as it always does;
 - the page being served answers both restriction checks from one evaluated QuerySet.
 
-tests/website/test_routing.py checks that every page of a tree routes to what Wagtail's walk gives.
+tests/serving/test_routing.py checks that every page of a tree routes to what Wagtail's walk gives.
 """
 
 from __future__ import annotations

@@ -101,10 +101,6 @@ class ProductPageQuerySet(PageQuerySet):
         """Live, public products with at least one unit available to buy."""
         return self.live().public().with_availability().filter(**{f"{AVAILABLE_ANNOTATION}__gt": 0})
 
-    def for_listing(self):
-        """Live products any visitor may see (none under a view restriction), with availability and thumbnails."""
-        return self.live().public().for_listing_rows()
-
     def for_listing_rows(self):
         """What a listing shows of each product: availability and its thumbnail."""
         return self.with_availability().with_images(LISTING_RENDITION)
