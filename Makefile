@@ -5,7 +5,7 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cat requirements.txt requirements-dev.txt | cksum | cut -d' ' -f1)
 
-.PHONY: run test install migrate seed setup lint format bench sandbox clean
+.PHONY: run test install migrate seed setup lint format bench audit sandbox clean
 
 # Each target names its settings, whatever the shell or `.env` says: the development site and its commands run
 # website.settings.dev, the suite website.settings.test (gunicorn alone defaults to production).
@@ -53,6 +53,12 @@ sandbox: install
 BENCH_ARGS ?=
 bench: install
 	$(PY) -m benchmarks $(BENCH_ARGS)
+
+## make audit: Lighthouse (pinned in audits/package.json, on Debian's Chromium) on /, /shop/, a product, /jobs/ and a
+## job, mobile and desktop, with the site served as in production from a demo database of its own (var/audit/);
+## exit 1 below 100 for accessibility, best practices and SEO or 95 for performance (README, "Lighthouse").
+audit: install
+	$(PY) -m audits $(AUDIT_ARGS)
 
 lint: install
 	$(VENV)/bin/ruff check .

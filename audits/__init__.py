@@ -1,0 +1,1 @@
+"""Development tool: Lighthouse audits of the public pages served as in production (`make audit`)."""

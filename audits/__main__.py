@@ -1,0 +1,5 @@
+import sys
+
+from audits.lighthouse import main
+
+sys.exit(main())
