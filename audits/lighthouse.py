@@ -15,7 +15,6 @@ import argparse
 import contextlib
 import json
 import os
-import re
 import secrets
 import shutil
 import socket
@@ -137,26 +136,28 @@ def gunicorn(env: dict[str, str]):
         process.wait(timeout=15)
 
 
-def first_link(base: str, listing: str) -> str:
-    """The first detail page a listing links to (a product under /shop/, a job under /jobs/)."""
-    with urlopen(base + listing, timeout=30) as response:  # noqa: S310
-        html = response.read().decode()
-    for path in re.findall(rf'href="({re.escape(listing)}[a-z0-9-]+/)"', html):
-        # Skip what is not a page (the job board's feed, say).
-        with urlopen(base + path, timeout=30) as response:  # noqa: S310
-            if response.headers.get_content_type() == "text/html":
-                return path
-    sys.exit(f"{listing} links to no page to audit")
+# The first product and the first paid job, read from the audit's own database the way the site lists them.
+DETAIL_PAGES = """
+from django.utils import timezone
+from jobs.models import JobPage
+from shop.models import ProductPage
+product = ProductPage.objects.live().public().order_by("path").first()
+job = JobPage.objects.on_board(timezone.now()).first()
+print(product.get_url(), job.get_url())
+"""
 
 
-def pages(base: str) -> list[tuple[str, str]]:
-    return [
-        ("home", "/"),
-        ("shop", "/shop/"),
-        ("product", first_link(base, "/shop/")),
-        ("jobs", "/jobs/"),
-        ("job", first_link(base, "/jobs/")),
-    ]
+def pages(env: dict[str, str]) -> list[tuple[str, str]]:
+    found = subprocess.run(  # noqa: S603 - this project's own manage.py
+        [sys.executable, "manage.py", "shell", "-c", DETAIL_PAGES],
+        cwd=BASE_DIR,
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    product, job = found.stdout.split()[-2:]  # after the shell's own line on what it imported
+    return [("home", "/"), ("shop", "/shop/"), ("product", product), ("jobs", "/jobs/"), ("job", job)]
 
 
 def run_lighthouse(url: str, form_factor: str, chrome: str, out: Path) -> dict:
@@ -210,7 +211,7 @@ def main(argv: list[str] | None = None) -> int:
     reports_dir = WORK_DIR / "reports" if options.keep else Path(tempfile.mkdtemp(prefix="audit-"))
     reports_dir.mkdir(parents=True, exist_ok=True)
     with gunicorn(production_env) as base:
-        for name, path in pages(base):
+        for name, path in pages(production_env):
             for form_factor in form_factors:
                 # Once unaudited first: the page cache and renditions are warm, as for every visitor but the first.
                 with contextlib.suppress(OSError), urlopen(base + path, timeout=30):  # noqa: S310
