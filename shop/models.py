@@ -328,9 +328,17 @@ class ProductPage(ServedPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         from shop.forms import AddToCartForm  # here: shop.forms imports this module
+        from shop.variants import product_choices  # here: shop.variants imports this module
 
         context = super().get_context(request, *args, **kwargs)
         context["add_to_cart_form"] = AddToCartForm(product=self)
+        choices = product_choices(self)
+        context["variant_options"] = choices.options_for_form()
+        context["variant_data"] = {
+            **choices.as_json(self.price_currency),
+            "low_stock_threshold": settings.SHOP_LOW_STOCK_THRESHOLD,
+            "max_per_line": max_quantity_per_line(),
+        }
         return context
 
 
@@ -669,6 +677,14 @@ class Order(models.Model):
 
     def payment_description(self) -> str:
         return f"Order {self.number}"
+
+    @property
+    def items_summary(self) -> str:
+        """ "2 x Organic cotton tee — M, Oat (TEE-M-OAT); 1 x ...": the order's lines in one cell, for the CSV."""
+        return "; ".join(
+            f"{line.quantity} x {line.display_name}" + (f" ({line.sku})" if line.sku else "")
+            for line in self.lines.all()
+        )
 
     @property
     def is_guest_order(self) -> bool:

@@ -151,6 +151,22 @@ class ProductChoices:
     def has_options(self) -> bool:
         return bool(self.options)
 
+    def options_for_form(self) -> list[dict]:
+        """One select per option: its field name and values, each marked when no variant with it can be bought (none
+        sold with it, or all sold out), so the plain form says so before any script runs."""
+        options = []
+        for index, (name, values) in enumerate(self.options):
+            choices = []
+            for value in values:
+                having = [
+                    choice for choice in self.variants if len(choice.values) > index and choice.values[index] == value
+                ]
+                buyable = any(choice.variant.available_quantity > 0 for choice in having)
+                note = "" if buyable else (" (sold out)" if having else " (not sold)")
+                choices.append({"value": value, "label": f"{value}{note}", "unavailable": not buyable})
+            options.append({"name": name, "field": f"option{index + 1}", "choices": choices})
+        return options
+
     def as_json(self, currency: str) -> dict:
         return {
             "options": [{"name": name, "values": values} for name, values in self.options],
