@@ -73,7 +73,14 @@ def make_order(user, status, product, total=1800):
         number=f"ORD-{user.username}-{status}", user=user, email=user.email, currency="USD", total_amount=total
     )
     Order.objects.filter(pk=order.pk).update(status=status)
-    OrderLine.objects.create(order=order, product=product, title=product.title, unit_price_amount=total, quantity=1)
+    OrderLine.objects.create(
+        order=order,
+        product=product,
+        variant=product.variants.get(),
+        title=product.title,
+        unit_price_amount=total,
+        quantity=1,
+    )
     order.refresh_from_db()
     return order
 
@@ -103,7 +110,13 @@ def world(stripe_sandbox, home_page):
     mallory_line = LineItemFactory(cart=CartFactory(user=mallory), product=product, quantity=1, price_seen_amount=1800)
     attach_card(alice)
     pending = make_order(alice, Order.Status.PENDING, product)
-    StockHold.objects.create(order=pending, product=product, quantity=1, expires_at=timezone.now() + timedelta(hours=1))
+    StockHold.objects.create(
+        order=pending,
+        product=product,
+        variant=product.variants.get(),
+        quantity=1,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     return World(
         alice=alice,
         mallory=mallory,

@@ -189,9 +189,11 @@ def test_an_order_for_one_product_leaves_another_product_cached(client, user, sh
     warm(client, "/shop/mug/")
     warm(client, "/shop/pen/")
     order = Order.objects.create(number="ORD-1", user=user, currency="USD", total_amount=1800, status="paid")
-    OrderLine.objects.create(order=order, product=mug, title="Stoneware mug", unit_price_amount=1800, quantity=1)
+    OrderLine.objects.create(
+        order=order, product=mug, variant=mug.variants.get(), title="Stoneware mug", unit_price_amount=1800, quantity=1
+    )
 
-    stock_change(product_id=mug.pk, delta=-1)
+    stock_change(variant_id=mug.variants.get().pk, delta=-1)
     order_products_purge(order_id=order.pk)
 
     assert client.get("/shop/pen/")[STATUS] == "hit"
@@ -203,9 +205,11 @@ def test_an_order_for_one_product_leaves_another_product_cached(client, user, sh
 def test_a_sale_that_changes_nothing_visible_keeps_the_product_cached(client, user, mug):
     warm(client, "/shop/mug/")
     order = Order.objects.create(number="ORD-2", user=user, currency="USD", total_amount=1800, status="paid")
-    OrderLine.objects.create(order=order, product=mug, title="Stoneware mug", unit_price_amount=1800, quantity=1)
+    OrderLine.objects.create(
+        order=order, product=mug, variant=mug.variants.get(), title="Stoneware mug", unit_price_amount=1800, quantity=1
+    )
 
-    stock_change(product_id=mug.pk, delta=-1)
+    stock_change(variant_id=mug.variants.get().pk, delta=-1)
     order_products_purge(order_id=order.pk)
 
     assert client.get("/shop/mug/")[STATUS] == "hit"
@@ -214,7 +218,9 @@ def test_a_sale_that_changes_nothing_visible_keeps_the_product_cached(client, us
 def test_a_restock_purges_the_product_it_put_back(client, user, mug, django_capture_on_commit_callbacks):
     stock_set(product=mug, quantity=0)
     order = Order.objects.create(number="ORD-3", user=user, currency="USD", total_amount=1800, status="paid")
-    OrderLine.objects.create(order=order, product=mug, title="Stoneware mug", unit_price_amount=1800, quantity=2)
+    OrderLine.objects.create(
+        order=order, product=mug, variant=mug.variants.get(), title="Stoneware mug", unit_price_amount=1800, quantity=2
+    )
     warm(client, "/shop/mug/")
     assert b"Sold out" in client.get("/shop/mug/").content
 
