@@ -180,12 +180,14 @@ def product_choices(product: ProductPage) -> ProductChoices:
     Always the rows in the database (the published variants), also in a preview of a draft: stock and holds are
     kept for those alone.
     """
-    options = [(option.name, option.value_list) for option in product.options.all()] if product.pk else []
-    variants = (
-        list(ProductVariant.objects.filter(product_id=product.pk).with_availability().order_by("sort_order", "pk"))
-        if product.pk
-        else []
+    if product.pk is None:
+        return ProductChoices(options=[], variants=[])
+    variants = list(
+        ProductVariant.objects.filter(product_id=product.pk).with_availability().order_by("sort_order", "pk")
     )
+    # A product without options has only its implicit variant, with no values: no need to ask for its options.
+    has_values = any(variant.option_values for variant in variants)
+    options = [(option.name, option.value_list) for option in product.options.all()] if has_values else []
     choices = []
     for variant in variants:
         variant.product = product

@@ -162,7 +162,7 @@ def snapshot() -> dict:
             )
         },
         "lines": sorted(LineItem.objects.values_list("pk", "quantity", "cart_id", "product_id")),
-        "products": sorted(ProductPage.objects.values_list("pk", "stocks__quantity", "price_amount", "live")),
+        "products": sorted(ProductPage.objects.values_list("pk", "variants__stock__quantity", "price_amount", "live")),
         "orders": sorted(Order.objects.values_list("pk", "status", "refund_reason", "restocked_at", "paid_at")),
         "jobs": sorted(JobPage.objects.values_list("pk", "title", "company", "live", "paid_until", "how_to_apply")),
         "charges": sorted(Charge.objects.values_list("pk", "status", "amount_refunded")),

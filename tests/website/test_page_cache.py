@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from jobs.factories import JobIndexPageFactory, JobPageFactory, record_payment
 from shop.factories import ProductPageFactory, ShopIndexPageFactory
@@ -266,7 +267,12 @@ def test_a_previewed_draft_never_reaches_the_public(client, admin_user, home_pag
     """The DRAFT-LEAK steps: save a draft titled "DRAFT-LEAK", open Preview, then GET the page anonymously."""
     if kind == "product":
         page, url = ProductPage.objects.get(pk=mug.pk), "/shop/mug/"
-        fields = {"sku": page.sku, "price_amount": page.price_amount, "price_currency": page.price_currency}
+        fields = {
+            "sku": page.sku,
+            "price_amount": page.price_amount,
+            "price_currency": page.price_currency,
+            **nested_form_data({"options": inline_formset([]), "variants": inline_formset([])}),
+        }
     elif kind == "home":
         page, url, fields = home_page, "/", {}
     else:
