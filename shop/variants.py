@@ -19,11 +19,20 @@ def _live_forms(formset) -> list:
     """The formset's forms the editor kept (not marked for deletion, not left empty)."""
     kept = []
     for form in formset.forms:
-        cleaned = getattr(form, "cleaned_data", None) or {}
-        if not cleaned or cleaned.get("DELETE"):
+        if not form.has_changed() and not form.initial:
+            continue  # an extra form left empty
+        if "DELETE" in form.fields and form["DELETE"].data:
             continue
         kept.append(form)
     return kept
+
+
+def _value(form, name: str) -> str:
+    """A child form's value, cleaned when its field passed, else as posted (a field whose own check failed, say a
+    SKU the database already has, still gets the clearer message naming who has it)."""
+    cleaned = getattr(form, "cleaned_data", None) or {}
+    value = cleaned[name] if name in cleaned else form[name].value()
+    return "" if value is None else str(value).strip()
 
 
 def _sku_owner(sku: str, *, product: ProductPage) -> str | None:
@@ -49,8 +58,9 @@ def variant_forms_check(*, form, product: ProductPage, sku: str | None) -> None:
     option_formset, variant_formset = formsets.get("options"), formsets.get("variants")
     if option_formset is None or variant_formset is None:
         return
-    if not (option_formset.is_valid() and variant_formset.is_valid()):
-        return  # their own errors show first
+    # Both formsets validate themselves first; the checks below read what each form was given either way.
+    option_formset.is_valid()
+    variant_formset.is_valid()
     options = _live_forms(option_formset)
     variants = _live_forms(variant_formset)
 
@@ -60,8 +70,8 @@ def variant_forms_check(*, form, product: ProductPage, sku: str | None) -> None:
     choices: list[list[str]] = []
     names: set[str] = set()
     for option_form in options:
-        name = option_form.cleaned_data["name"].strip()
-        values = split_option_values(option_form.cleaned_data["values"])
+        name = _value(option_form, "name")
+        values = split_option_values(_value(option_form, "values"))
         if name.lower() in names:
             option_form.add_error("name", f"There is already an option called {name}.")
         names.add(name.lower())
@@ -79,8 +89,7 @@ def variant_forms_check(*, form, product: ProductPage, sku: str | None) -> None:
     seen_combinations: dict[tuple[str, ...], int] = {}
     seen_skus: set[str] = set()
     for number, variant_form in enumerate(variants, start=1):
-        data = variant_form.cleaned_data
-        values = tuple((data.get(field) or "").strip() for field in OPTION_FIELDS)
+        values = tuple(_value(variant_form, field) for field in OPTION_FIELDS)
         for index, field in enumerate(OPTION_FIELDS):
             value = values[index]
             if index >= len(choices):
@@ -92,7 +101,7 @@ def variant_forms_check(*, form, product: ProductPage, sku: str | None) -> None:
             elif value not in choices[index]:
                 variant_form.add_error(
                     field,
-                    f"{value} is not a value of {options[index].cleaned_data['name']}: use one of "
+                    f"{value} is not a value of {_value(options[index], 'name')}: use one of "
                     f"{', '.join(choices[index])}.",
                 )
         if options:
@@ -101,7 +110,7 @@ def variant_forms_check(*, form, product: ProductPage, sku: str | None) -> None:
                     None, f"Variant {seen_combinations[values]} already has {', '.join(v for v in values if v)}."
                 )
             seen_combinations.setdefault(values, number)
-        variant_sku = (data.get("sku") or "").strip()
+        variant_sku = _value(variant_form, "sku")
         if not options and sku:
             variant_sku = sku  # the implicit variant takes the product's SKU (ProductPage.implicit_variant_sync)
         if not variant_sku:
