@@ -501,3 +501,13 @@ def test_the_order_csv_lists_each_line_with_its_options_and_sku(client, admin_us
 
     body = b"".join(response.streaming_content).decode() if response.streaming else response.content.decode()
     assert "2 x Organic cotton tee — M, Oat (TEE-1-M-OAT)" in body
+
+
+def test_a_copy_of_a_product_leaves_its_skus_behind_and_opens_in_the_editor(client, admin_user, tee):
+    copy = tee.copy(update_attrs={"title": "Tee copy", "slug": "tee-copy"}, keep_live=False)
+
+    assert copy.sku is None
+    assert not ProductVariant.objects.filter(product=copy).exists()
+    assert [option.name for option in copy.options.all()] == ["Size", "Colour"]
+    client.force_login(admin_user)
+    assert client.get(reverse("wagtailadmin_pages:edit", args=[copy.pk])).status_code == 200
