@@ -100,7 +100,7 @@ def home_page():
 
 def ensure_shop(size: int):
     """The shop index under the home page and `size` products in it (adds only what is missing)."""
-    from shop.models import ProductPage, ShopIndexPage, Stock
+    from shop.models import ProductPage, ProductVariant, ShopIndexPage, Stock
 
     home = home_page()
     index = ShopIndexPage.objects.first()
@@ -125,10 +125,19 @@ def ensure_shop(size: int):
     ]
     # image is a ForeignKey: its column is image_id and the row key must be the field name.
     bulk_add_children(index, ProductPage, rows)
-    # Stock lives in its own table (shop.Stock); bulk-added pages get their rows here.
-    missing = ProductPage.objects.child_of(index).filter(stocks__isnull=True).values_list("pk", "slug")
+    # Bulk-added pages skip ProductPage.save(): their implicit variants (the product's SKU) and those variants' stock
+    # rows (shop.Stock) are made here.
+    missing = ProductPage.objects.child_of(index).filter(variants__isnull=True).values_list("pk", "sku")
+    ProductVariant.objects.bulk_create(
+        [ProductVariant(product_id=pk, sku=sku, sort_order=0) for pk, sku in missing], batch_size=2000
+    )
+    unstocked = ProductVariant.objects.filter(product__in=ProductPage.objects.child_of(index), stock__isnull=True)
     Stock.objects.bulk_create(
-        [Stock(product_id=pk, quantity=3 + int(slug.rsplit("-", 1)[1]) % 40) for pk, slug in missing], batch_size=2000
+        [
+            Stock(variant_id=pk, quantity=3 + int(sku.rsplit("-", 1)[1]) % 40)
+            for pk, sku in unstocked.values_list("pk", "sku")
+        ],
+        batch_size=2000,
     )
     return index
 

@@ -73,7 +73,8 @@ def product_list(request):
     # The shop has one index page (ShopIndexPage.max_count = 1), so every product row is one of its children.
     rows = _rows(
         "SELECT p.title, p.url_path, pp.summary, pp.price_amount, pp.price_currency, "
-        "(SELECT s.quantity FROM shop_stock s WHERE s.product_id = pp.page_ptr_id) AS stock_on_hand, "
+        "(SELECT COALESCE(SUM(s.quantity), 0) FROM shop_stock s JOIN shop_productvariant v ON v.id = s.variant_id "
+        "WHERE v.product_id = pp.page_ptr_id) AS stock_on_hand, "
         "i.title AS index_title, si.intro, "
         "(SELECT COUNT(*) FROM shop_productpage c JOIN wagtailcore_page cp ON cp.id = c.page_ptr_id WHERE cp.live) "
         "AS total, "
@@ -111,7 +112,8 @@ def product_list(request):
 def product(request, slug: str):
     rows = _rows(
         "SELECT p.id, p.title, pp.summary, pp.body, pp.sku, pp.price_amount, pp.price_currency, "
-        "(SELECT s.quantity FROM shop_stock s WHERE s.product_id = pp.page_ptr_id) AS stock_on_hand, "
+        "(SELECT COALESCE(SUM(s.quantity), 0) FROM shop_stock s JOIN shop_productvariant v ON v.id = s.variant_id "
+        "WHERE v.product_id = pp.page_ptr_id) AS stock_on_hand, "
         "(SELECT b.site_name FROM website_sitebranding b) AS site_name, "
         "(SELECT b.footer_text FROM website_sitebranding b) AS footer_text "
         "FROM wagtailcore_page p JOIN shop_productpage pp ON pp.page_ptr_id = p.id "
@@ -142,7 +144,7 @@ def cart(request):
     cart_id = request.session.get(CART_SESSION_KEY)
     rows = _rows(
         "SELECT li.id, li.quantity, p.title, p.url_path, pp.price_amount, pp.price_currency, "
-        "(SELECT s.quantity FROM shop_stock s WHERE s.product_id = pp.page_ptr_id) AS stock_on_hand, "
+        "(SELECT s.quantity FROM shop_stock s WHERE s.variant_id = li.variant_id) AS stock_on_hand, "
         "(SELECT b.site_name FROM website_sitebranding b) AS site_name, "
         "(SELECT b.footer_text FROM website_sitebranding b) AS footer_text "
         "FROM shop_lineitem li JOIN shop_cart c ON c.id = li.cart_id AND c.user_id IS NULL "

@@ -20,13 +20,13 @@ FRESH_CARTS = 50
 
 def _build_carts(carts: int, lines_per_cart: int) -> None:
     """`carts` stale anonymous carts with `lines_per_cart` lines each, and a few fresh ones that must survive."""
-    from shop.models import Cart, LineItem, ProductPage
+    from shop.models import Cart, LineItem, ProductVariant
 
     stale = timezone.now() - PURGE_AGE - timedelta(days=1)
     fresh = timezone.now()
     quote = connection.ops.quote_name
     cart_table, line_table = quote(Cart._meta.db_table), quote(LineItem._meta.db_table)
-    product_table = quote(ProductPage._meta.db_table)
+    variant_table = quote(ProductVariant._meta.db_table)
     with connection.cursor() as cursor:
         for count, moment in ((carts, stale), (FRESH_CARTS, fresh)):
             cursor.execute(
@@ -35,9 +35,9 @@ def _build_carts(carts: int, lines_per_cart: int) -> None:
                 [count, moment, moment],
             )
         cursor.execute(
-            f"INSERT INTO {line_table} (cart_id, product_id, quantity, created_at, updated_at) "  # noqa: S608
-            f"SELECT c.id, p.page_ptr_id, 1, c.updated_at, c.updated_at FROM {cart_table} c "
-            f"CROSS JOIN (SELECT page_ptr_id FROM {product_table} ORDER BY page_ptr_id LIMIT %s) p",
+            f"INSERT INTO {line_table} (cart_id, product_id, variant_id, option_values, quantity, created_at, "  # noqa: S608
+            f"updated_at) SELECT c.id, v.product_id, v.id, '', 1, c.updated_at, c.updated_at FROM {cart_table} c "
+            f"CROSS JOIN (SELECT id, product_id FROM {variant_table} ORDER BY id LIMIT %s) v",
             [lines_per_cart],
         )
     if connection.vendor == "postgresql":

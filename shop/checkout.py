@@ -26,8 +26,8 @@ from shop.holds import (
     order_hold_stock,
     order_release,
     order_release_holds,
-    products_live_held,
-    products_lock,
+    variants_live_held,
+    variants_lock,
 )
 from shop.models import Cart, LineItem, Order, OrderLine
 from shop.shipping import ShippingError, shipping_quotes
@@ -55,7 +55,7 @@ class CheckoutResult:
 
 
 def _cart_terms(lines: list[LineItem]) -> set[tuple[int, int, int]]:
-    return {(line.product_id, line.quantity, line.product.price_amount) for line in lines}
+    return {(line.variant_id, line.quantity, line.variant.unit_price_amount) for line in lines}
 
 
 def _signed_in(user) -> bool:
@@ -74,7 +74,7 @@ def _reusable_pending_order(user, cart: Cart, lines: list[LineItem], country: st
     wanted = _cart_terms(lines)
     pending = _own_orders(user, cart).pending().with_live_holds().filter(shipping_country=country)
     for order in pending.prefetch_related("lines"):
-        if {(line.product_id, line.quantity, line.unit_price_amount) for line in order.lines.all()} == wanted:
+        if {(line.variant_id, line.quantity, line.unit_price_amount) for line in order.lines.all()} == wanted:
             return order
     return None
 
@@ -87,7 +87,7 @@ def _check_shipping(*, lines: list[LineItem], country: str) -> None:
     if not country:
         raise CheckoutError("Choose the country we are shipping to, then check out.")
     currency = shipped[0].product.price_currency
-    subtotal = sum(line.product.price_amount * line.quantity for line in lines)
+    subtotal = sum(line.variant.unit_price_amount * line.quantity for line in lines)
     try:
         quotes = shipping_quotes(currency=currency, subtotal_amount=subtotal, country=country)
     except ShippingError as error:
@@ -101,65 +101,80 @@ def order_create_from_cart(*, user, cart: Cart, country: str = "") -> CheckoutRe
     """Check every line of the buyer's cart (a guest's: `user` None, the session's anonymous cart) against the
     current price and stock, then make a pending order.
 
-    If any line changed (price, stock, no longer on sale) the cart is brought up to date, one message per line
-    is returned and no order is made: the shopper must see the cart again before paying. A cart with products to
-    ship needs `country` (a two-letter code the shop ships to, with a rate), else CheckoutError. Otherwise an order
-    with snapshotted lines is created and its stock held, all under the products' row locks, so available stock
-    (on hand minus live holds) never goes below zero. The user's earlier pending orders are released (their
-    ids returned in `superseded`, so their Checkout Sessions can be closed once this transaction commits).
+    Lines are per variant: stock, holds and prices are the variant's (its price, else its product's). If any line
+    changed (price, stock, no longer on sale, variant no longer sold) the cart is brought up to date, one message
+    per line is returned and no order is made: the shopper must see the cart again before paying. A cart with
+    products to ship needs `country` (a two-letter code the shop ships to, with a rate), else CheckoutError.
+    Otherwise an order with snapshotted lines is created and its stock held, all under the variants' row locks, so
+    available stock (on hand minus live holds) never goes below zero. The user's earlier pending orders are released
+    (their ids returned in `superseded`, so their Checkout Sessions can be closed once this transaction commits).
     """
     if cart.user_id != (user.pk if _signed_in(user) else None):
         raise CheckoutError("That cart is not yours.", status=404)
     cart = Cart.objects.select_for_update().get(pk=cart.pk)
-    lines = list(LineItem.objects.select_for_update().filter(cart=cart).order_by("product_id"))
+    lines = list(LineItem.objects.select_for_update().filter(cart=cart).order_by("variant_id", "pk"))
     if not lines:
         raise CheckoutError("Your cart is empty: add something before checking out.")
-    products = products_lock(line.product_id for line in lines)
+    variants = variants_lock(line.variant_id for line in lines if line.variant_id)
+    changes: list[str] = []
+    # A variant an editor deleted: the line goes, with a message (cart_drop_unsold_lines does the same on view).
+    for line in [line for line in lines if line.variant_id not in variants]:
+        changes.append(f"{line.display_name} is no longer sold, so we removed it from your cart.")
+        line.delete()
+    lines = [line for line in lines if line.variant_id in variants]
+    if not lines and changes:
+        cart.save(update_fields=["updated_at"])
+        return CheckoutResult(changes=changes)
     for line in lines:
-        line.product = products[line.product_id]
+        line.variant = variants[line.variant_id]
+        line.product = line.variant.product
     country = (country or "").strip().upper()
     if not any(line.product.requires_shipping for line in lines):
         country = ""
     _check_shipping(lines=lines, country=country)
 
     reusable = _reusable_pending_order(user, cart, lines, country)
-    if reusable is not None and all(line.price_seen_amount in (None, line.product.price_amount) for line in lines):
+    if (
+        not changes
+        and reusable is not None
+        and all(line.price_seen_amount in (None, line.variant.unit_price_amount) for line in lines)
+    ):
         return CheckoutResult(order=reusable)
 
     superseded = list(_own_orders(user, cart).pending().select_for_update().order_by("pk"))
     for old in superseded:
         order_release_holds(old, status=Order.Status.CANCELED)
 
-    held = products_live_held(products)
+    held = variants_live_held(variants)
     cap = settings.SHOP_MAX_QUANTITY_PER_LINE
-    changes: list[str] = []
     kept: list[LineItem] = []
     for line in lines:
-        product = line.product
-        available = max(product.stock_on_hand - held.get(product.pk, 0), 0)
+        product, variant, name = line.product, line.variant, line.display_name
+        available = max(variant.stock_on_hand - held.get(variant.pk, 0), 0)
+        price = variant.unit_price_amount
         if not product.live:
-            changes.append(f"{product.title} is no longer on sale, so we removed it from your cart.")
+            changes.append(f"{name} is no longer on sale, so we removed it from your cart.")
             line.delete()
             continue
         if available <= 0:
-            changes.append(f"{product.title} has sold out, so we removed it from your cart.")
+            changes.append(f"{name} has sold out, so we removed it from your cart.")
             line.delete()
             continue
         update_fields = []
         allowed = min(available, cap)
         if line.quantity > allowed:
             changes.append(
-                f"Only {available} of {product.title} can be bought now, so we lowered it in your cart "
+                f"Only {available} of {name} can be bought now, so we lowered it in your cart "
                 f"from {line.quantity} to {allowed}."
             )
             line.quantity = allowed
             update_fields.append("quantity")
-        if line.price_seen_amount is not None and line.price_seen_amount != product.price_amount:
+        if line.price_seen_amount is not None and line.price_seen_amount != price:
             before = format_amount(line.price_seen_amount, product.price_currency)
-            now = format_amount(product.price_amount, product.price_currency)
-            changes.append(f"The price of {product.title} changed from {before} to {now}.")
-        if line.price_seen_amount != product.price_amount:
-            line.price_seen_amount = product.price_amount
+            now = format_amount(price, product.price_currency)
+            changes.append(f"The price of {name} changed from {before} to {now}.")
+        if line.price_seen_amount != price:
+            line.price_seen_amount = price
             update_fields.append("price_seen_amount")
         if update_fields:
             line.save(update_fields=[*update_fields, "updated_at"])
@@ -191,7 +206,7 @@ def order_create_from_cart(*, user, cart: Cart, country: str = "") -> CheckoutRe
         email=(user.email or "") if _signed_in(user) else "",
         guest_cart_pk=None if _signed_in(user) else cart.pk,
         currency=currency,
-        total_amount=sum(line.product.price_amount * line.quantity for line in kept),
+        total_amount=sum(line.variant.unit_price_amount * line.quantity for line in kept),
         requires_shipping=any(line.product.requires_shipping for line in kept),
         shipping_country=country if any(line.product.requires_shipping for line in kept) else "",
     )
@@ -202,16 +217,18 @@ def order_create_from_cart(*, user, cart: Cart, country: str = "") -> CheckoutRe
             OrderLine(
                 order=order,
                 product=line.product,
+                variant=line.variant,
                 title=line.product.title,
-                sku=line.product.sku or "",
-                unit_price_amount=line.product.price_amount,
+                option_values=line.variant.label,
+                sku=line.variant.sku,
+                unit_price_amount=line.variant.unit_price_amount,
                 quantity=line.quantity,
                 requires_shipping=line.product.requires_shipping,
             )
             for line in kept
         ]
     )
-    order_hold_stock(order=order, quantities={line.product: line.quantity for line in kept})
+    order_hold_stock(order=order, quantities={line.variant: line.quantity for line in kept})
     return CheckoutResult(order=order, superseded=superseded_ids)
 
 

@@ -11,7 +11,7 @@ from PIL import ImageDraw, ImageFont
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from shop.models import ProductPage, ShippingRate, ShopIndexPage
+from shop.models import ProductOption, ProductPage, ProductVariant, ShippingRate, ShopIndexPage
 from shop.stock import stock_set
 
 # sku, title, summary, price (minor units), currency, stock, colour, shape
@@ -32,6 +32,36 @@ DEMO_PRODUCTS = [
     ("BOOK-001", "Field guide to birds", "Pocket-sized, 300 species.", 2400, "USD", 1, "#4f6f2f", "rectangle"),
     ("PDF-001", "Knitting pattern (PDF)", "A download: nothing is posted.", 800, "USD", 1000, "#6f6f6f", "rectangle"),
 ]
+# Options and variants of some products, keyed by the product's SKU: (option name, values) and
+# (option values, variant SKU, stock, price or None for the product's). A product listed here is sold in these
+# variants only; one without an entry keeps its one implicit variant (DEMO_PRODUCTS' stock).
+DEMO_VARIANTS = {
+    "TEE-001": (
+        [("Size", "S, M, L, XL"), ("Colour", "Oat, Black")],
+        [
+            (("S", "Oat"), "TEE-001-S-OAT", 6, None),
+            (("S", "Black"), "TEE-001-S-BLK", 4, None),
+            (("M", "Oat"), "TEE-001-M-OAT", 8, None),
+            (("M", "Black"), "TEE-001-M-BLK", 5, None),
+            (("L", "Oat"), "TEE-001-L-OAT", 7, None),
+            (("L", "Black"), "TEE-001-L-BLK", 6, None),
+            (("XL", "Oat"), "TEE-001-XL-OAT", 3, 2700),
+            (("XL", "Black"), "TEE-001-XL-BLK", 0, 2700),  # sold out: the page marks it, the cart refuses it
+        ],
+    ),
+    "SOCK-001": (
+        [("Size", "M, L")],
+        [(("M",), "SOCK-001-M", 18, None), (("L",), "SOCK-001-L", 12, None)],
+    ),
+    "CAP-001": (
+        [("Colour", "Charcoal, Rust, Navy")],
+        [
+            (("Charcoal",), "CAP-001-CHA", 6, None),
+            (("Rust",), "CAP-001-RUS", 5, None),
+            (("Navy",), "CAP-001-NAV", 4, None),
+        ],
+    ),
+}
 # Products that are downloads or services: checked out without an address.
 DIGITAL_SKUS = {"PDF-001"}
 
@@ -80,6 +110,31 @@ def seed_shop_index(stdout) -> ShopIndexPage:
     return index
 
 
+def seed_variants(stdout) -> None:
+    """Give DEMO_VARIANTS' products their options and variants (published, as an editor would), then their stock.
+    A product that already has options is left as it is, so a second run changes nothing."""
+    made = 0
+    for sku, (options, variants) in DEMO_VARIANTS.items():
+        product = ProductPage.objects.filter(sku=sku).first()
+        if product is None or product.options.exists():
+            continue
+        product.options = [ProductOption(name=name, values=values) for name, values in options]
+        product.variants = [
+            ProductVariant(
+                sku=variant_sku,
+                price_amount=price,
+                **{f"option{index}": value for index, value in enumerate(values, start=1)},
+            )
+            for values, variant_sku, _stock, price in variants
+        ]
+        product.save_revision().publish()
+        stock_by_sku = {variant_sku: stock for _values, variant_sku, stock, _price in variants}
+        for variant in ProductVariant.objects.filter(product=product):
+            stock_set(variant=variant, quantity=stock_by_sku[variant.sku])
+        made += 1
+    stdout.write(f"  {made} products given options and variants, {len(DEMO_VARIANTS) - made} already had them")
+
+
 def seed(stdout):
     stdout.write("Shop demo content:")
     index = seed_shop_index(stdout)
@@ -106,6 +161,7 @@ def seed(stdout):
         stock_set(product=product, quantity=stock)
         created += 1
     stdout.write(f"  {created} products created, {len(DEMO_PRODUCTS) - created} already there")
+    seed_variants(stdout)
     rates = 0
     for name, amount, currency, countries, low, high, free_over in DEMO_SHIPPING_RATES:
         _rate, made = ShippingRate.objects.get_or_create(

@@ -3,7 +3,7 @@ import wagtail_factories
 from django.utils.text import slugify
 from wagtail.models import Site
 
-from shop.models import Cart, LineItem, ProductPage, ShippingRate, ShopIndexPage
+from shop.models import Cart, LineItem, ProductOption, ProductPage, ProductVariant, ShippingRate, ShopIndexPage
 from shop.stock import stock_set
 
 # Re-exported so tests build images from the shop's factories module like everything else.
@@ -42,9 +42,29 @@ class ProductPageFactory(wagtail_factories.PageFactory):
 
     @factory.post_generation
     def stock_on_hand(product, create, extracted, **kwargs):
-        """`ProductPageFactory(stock_on_hand=5)`: the product's Stock row (20 units unless told)."""
+        """`ProductPageFactory(stock_on_hand=5)`: its implicit variant's Stock row (20 units unless told). The
+        variant itself comes from `ProductPage.save()`, as in the admin."""
         if create:
             stock_set(product=product, quantity=20 if extracted is None else extracted)
+
+
+def product_with_variants(*, parent, options: dict[str, str], variants: list[dict], **kwargs) -> ProductPage:
+    """A product with options ({"Size": "S, M"}) and variants ([{"values": ["S"], "sku": "T-S", "stock": 3,
+    "price_amount": None}, ...]), saved as the admin saves a published page (children with it)."""
+    product = ProductPageFactory.build(**kwargs)
+    product.options = [ProductOption(name=name, values=values) for name, values in options.items()]
+    product.variants = [
+        ProductVariant(
+            sku=spec["sku"],
+            price_amount=spec.get("price_amount"),
+            **{f"option{index}": value for index, value in enumerate(spec["values"], start=1)},
+        )
+        for spec in variants
+    ]
+    parent.add_child(instance=product)
+    for spec, variant in zip(variants, product.variants.order_by("sort_order", "pk"), strict=True):
+        stock_set(variant=variant, quantity=spec.get("stock", 20))
+    return product
 
 
 class CartFactory(factory.django.DjangoModelFactory):
@@ -65,11 +85,15 @@ def default_shop_index() -> ShopIndexPage:
 
 
 class LineItemFactory(factory.django.DjangoModelFactory):
+    """A line of a product's first variant (its only one, without options) unless variant= is given."""
+
     class Meta:
         model = LineItem
 
     cart = factory.SubFactory(CartFactory)
     product = factory.LazyFunction(lambda: ProductPageFactory(parent=default_shop_index()))
+    variant = factory.LazyAttribute(lambda line: line.product.variants.order_by("sort_order", "pk").first())
+    option_values = factory.LazyAttribute(lambda line: line.variant.label if line.variant else "")
     quantity = 1
 
 

@@ -34,6 +34,21 @@ class AddToCartForm(forms.Form):
             "max_value": "That product does not exist.",
         },
     )
+    # The variant: by id (a script or API client), or by its option values, one select per option (a plain form).
+    variant = forms.IntegerField(
+        widget=forms.HiddenInput,
+        required=False,
+        min_value=1,
+        max_value=2**63 - 1,
+        error_messages={
+            "invalid": "The choice must be given by its number.",
+            "min_value": "That choice does not exist.",
+            "max_value": "That choice does not exist.",
+        },
+    )
+    option1 = forms.CharField(required=False, max_length=64)
+    option2 = forms.CharField(required=False, max_length=64)
+    option3 = forms.CharField(required=False, max_length=64)
     quantity = quantity_field(initial=1)
 
     def __init__(self, *args, product=None, **kwargs):
@@ -45,8 +60,15 @@ class AddToCartForm(forms.Form):
             if product.is_sold_out:
                 self.fields["quantity"].disabled = True
 
+    def option_values(self) -> list[str]:
+        """The values chosen, in the options' order, up to the last one given."""
+        values = [self.cleaned_data.get(name) or "" for name in ("option1", "option2", "option3")]
+        while values and not values[-1]:
+            values.pop()
+        return values
+
     def first_error(self) -> str:
-        for name in ("product", "quantity"):
+        for name in ("product", "variant", "option1", "option2", "option3", "quantity"):
             if name in self.errors:
                 return self.errors[name][0]
         return "Check the form and try again."

@@ -19,7 +19,7 @@ from billing.models import Charge
 from billing.services.refunds import charge_refund
 from billing.stripe_client import PaymentError
 from shop.emails import order_email_send
-from shop.holds import products_live_held, products_lock
+from shop.holds import variants_live_held, variants_lock
 from shop.models import Cart, LineItem, Order, StockHold
 from shop.shipments import order_event_record
 from shop.shipping import order_snapshot_shipping
@@ -39,28 +39,29 @@ class OrderActionError(Exception):
 def order_fulfil(*, order_id: int, charge: Charge) -> Order:
     """Billing confirmed the payment (exactly once): the holds become sales, or the payment is refunded.
 
-    Runs inside billing's fulfilment transaction. With the products locked, each line must fit in the stock on
-    hand minus what other orders hold; this order's own live hold guarantees it, but an expired hold may have
-    lost its units to another buyer. If every line fits: stock goes down, the order is paid and what was
-    ordered leaves the cart. If not, nothing is sold: the order awaits an automatic refund, made once the
-    transaction commits.
+    Runs inside billing's fulfilment transaction. With the variants locked, each line must fit in its variant's
+    stock on hand minus what other orders hold (a variant deleted since checkout has none); this order's own live
+    hold guarantees it, but an expired hold may have lost its units to another buyer. If every line fits: stock goes
+    down, the order is paid and what was ordered leaves the cart. If not, nothing is sold: the order awaits an
+    automatic refund, made once the transaction commits.
+
     """
     order = Order.objects.get(pk=order_id)
     lines = list(order.lines.all())
     # The buyer's cart first (what was ordered leaves it below), as checkout locks it first: no deadlock.
     carts = _buyer_carts(order)
     list(carts.select_for_update())
-    products = products_lock(line.product_id for line in lines if line.product_id)
+    variants = variants_lock(line.variant_id for line in lines if line.variant_id)
     order = Order.objects.select_for_update().get(pk=order_id)
     if order.status not in (Order.Status.PENDING, Order.Status.EXPIRED, Order.Status.CANCELED):
         return order
-    held_by_others = products_live_held(products, excluding_order=order)
+    held_by_others = variants_live_held(variants, excluding_order=order)
     short = []
     for line in lines:
-        product = products.get(line.product_id)
-        available = 0 if product is None else product.stock_on_hand - held_by_others.get(product.pk, 0)
+        variant = variants.get(line.variant_id)
+        available = 0 if variant is None else variant.stock_on_hand - held_by_others.get(variant.pk, 0)
         if available < line.quantity:
-            short.append(line.title)
+            short.append(line.display_name)
     StockHold.objects.filter(order=order).delete()
     now = timezone.now()
     order.paid_at = now
@@ -75,7 +76,7 @@ def order_fulfil(*, order_id: int, charge: Charge) -> Order:
         transaction.on_commit(partial(_refund_after_commit, order.pk), robust=True)
         return order
     for line in lines:
-        stock_change(product_id=line.product_id, delta=-line.quantity)
+        stock_change(variant_id=line.variant_id, delta=-line.quantity)
     order.status = Order.Status.PAID
     order.closed_at = None
     shipping_fields = order_snapshot_shipping(order=order, charge=charge)
@@ -90,10 +91,10 @@ def _cart_remove_ordered(carts, lines) -> None:
     """Takes what was ordered out of the buyer's cart (locked above); what they added since checkout stays."""
     ordered: dict[int, int] = {}
     for line in lines:
-        if line.product_id:
-            ordered[line.product_id] = ordered.get(line.product_id, 0) + line.quantity
-    for item in LineItem.objects.filter(cart__in=carts, product_id__in=list(ordered)):
-        left = item.quantity - ordered[item.product_id]
+        if line.variant_id:
+            ordered[line.variant_id] = ordered.get(line.variant_id, 0) + line.quantity
+    for item in LineItem.objects.filter(cart__in=carts, variant_id__in=list(ordered)):
+        left = item.quantity - ordered[item.variant_id]
         if left > 0:
             item.quantity = left
             item.save(update_fields=["quantity", "updated_at"])
@@ -218,14 +219,16 @@ def order_refund(*, order: Order, reason: str, restock: bool | None = None) -> O
 def order_restock(*, order_id: int) -> bool:
     """Put a sold order's units back on the shelf, once. True when it did."""
     order = Order.objects.get(pk=order_id)
-    lines = list(order.lines.exclude(product=None))
+    # A line whose variant was deleted since has no shelf to go back to.
+    lines = list(order.lines.exclude(variant=None))
     with transaction.atomic():
-        products_lock(line.product_id for line in lines)
+        locked = variants_lock(line.variant_id for line in lines)
         order = Order.objects.select_for_update().get(pk=order_id)
         if order.restocked_at is not None:
             return False
         for line in lines:
-            stock_change(product_id=line.product_id, delta=line.quantity)
+            if line.variant_id in locked:
+                stock_change(variant_id=line.variant_id, delta=line.quantity)
         order.restocked_at = timezone.now()
         order.save(update_fields=["restocked_at", "updated_at"])
     return True

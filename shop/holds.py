@@ -1,9 +1,10 @@
 """Stock holds: units set aside for a pending order while its buyer pays, released when it will not be paid.
 
-Locks, always in this order so no two paths can deadlock: the cart row (and its lines), then product rows in
-ascending id (`products_lock`), then order rows. Billing's signals arrive holding the charge row, which no shop
-path takes. Stripe is only called (through billing) outside any transaction. On SQLite `select_for_update` does
-nothing, but the IMMEDIATE transaction mode serialises writers instead.
+Locks, always in this order so no two paths can deadlock: the cart row (and its lines), then variant rows in
+ascending id (`variants_lock`: stock and holds are per variant), then order rows. Billing's signals arrive holding
+the charge row, which no shop path takes. Stripe is only called (through billing) outside any transaction. On SQLite
+`select_for_update` does nothing, but the IMMEDIATE transaction mode serialises writers instead.
+
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from django.db.models import Sum
 from django.utils import timezone
 
 from billing.models import Charge
-from shop.models import Order, ProductPage, StockHold
+from shop.models import Order, ProductVariant, StockHold
 
 
 def hold_duration() -> timedelta:
@@ -26,23 +27,35 @@ def hold_duration() -> timedelta:
     return timedelta(minutes=minutes + int(settings.SHOP_HOLD_MARGIN_MINUTES))
 
 
-def products_lock(product_ids: Iterable[int]) -> dict[int, ProductPage]:
-    """Lock the products' rows in ascending id order (the fixed order that keeps two checkouts from deadlocking)."""
-    ids = sorted(set(product_ids))
+def variants_lock(variant_ids: Iterable[int]) -> dict[int, ProductVariant]:
+    """Lock the variants' rows in ascending id order (the fixed order that keeps two checkouts from deadlocking).
+
+    A variant's row, not its Stock row: every variant has one from the moment it exists, and the lock holds for a
+    variant whose stock row an editor has yet to make. A variant deleted meanwhile is simply missing from the
+    result.
+    """
+    ids = sorted(set(variant_ids))
     if not ids:
         return {}
-    # of=("self",) locks the product table only, not Wagtail's page rows that editors work on.
-    # Stock on hand comes annotated (`product.stock_on_hand`) in the same query.
-    locked = ProductPage.objects.select_for_update(of=("self",)).filter(pk__in=ids).with_stock().order_by("pk")
-    return {product.pk: product for product in locked}
+    # of=("self",) locks the variant table only, not the product's or Wagtail's page rows that editors work on.
+    # Stock on hand comes annotated (`variant.stock_on_hand`) and the product joined in the same query.
+    locked = (
+        ProductVariant.objects.select_for_update(of=("self",))
+        .filter(pk__in=ids)
+        .select_related("product")
+        .with_stock()
+        .order_by("pk")
+    )
+    return {variant.pk: variant for variant in locked}
 
 
-def products_live_held(product_ids: Iterable[int], *, excluding_order: Order | None = None) -> dict[int, int]:
-    holds = StockHold.objects.live().filter(product_id__in=list(product_ids))
+def variants_live_held(variant_ids: Iterable[int], *, excluding_order: Order | None = None) -> dict[int, int]:
+    """Units of each variant that live holds set aside (of orders other than `excluding_order`)."""
+    holds = StockHold.objects.live().filter(variant_id__in=list(variant_ids))
     if excluding_order is not None:
         holds = holds.exclude(order=excluding_order)
-    rows = holds.order_by().values("product_id").annotate(total=Sum("quantity"))
-    return {row["product_id"]: row["total"] for row in rows}
+    rows = holds.order_by().values("variant_id").annotate(total=Sum("quantity"))
+    return {row["variant_id"]: row["total"] for row in rows}
 
 
 def order_release_holds(order: Order, *, status: str) -> None:
@@ -53,13 +66,15 @@ def order_release_holds(order: Order, *, status: str) -> None:
     order.save(update_fields=["status", "closed_at", "updated_at"])
 
 
-def order_hold_stock(*, order: Order, quantities: dict[ProductPage, int]) -> None:
-    """Sets `quantities` aside for the pending order for `hold_duration()`; the caller holds the products' locks."""
+def order_hold_stock(*, order: Order, quantities: dict[ProductVariant, int]) -> None:
+    """Sets `quantities` aside for the pending order for `hold_duration()`; the caller holds the variants' locks."""
     expires_at = timezone.now() + hold_duration()
     StockHold.objects.bulk_create(
         [
-            StockHold(order=order, product=product, quantity=quantity, expires_at=expires_at)
-            for product, quantity in quantities.items()
+            StockHold(
+                order=order, product_id=variant.product_id, variant=variant, quantity=quantity, expires_at=expires_at
+            )
+            for variant, quantity in quantities.items()
         ]
     )
 
@@ -77,7 +92,7 @@ def order_holds_extend(*, order: Order, payable_until: datetime) -> None:
 
 
 def buyer_units_held(*, user_id: int) -> int:
-    """Units the buyer's pending orders hold now, across every product (SHOP_MAX_HELD_UNITS_PER_BUYER caps it)."""
+    """Units the buyer's pending orders hold now, across every variant (SHOP_MAX_HELD_UNITS_PER_BUYER caps it)."""
     total = (
         StockHold.objects.live()
         .filter(order__user_id=user_id, order__status=Order.Status.PENDING)

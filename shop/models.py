@@ -9,11 +9,12 @@ from django.db import models
 from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
+from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page, PageManager
+from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
 
 from billing.money import CURRENCY_CHOICES, format_amount
@@ -23,13 +24,15 @@ from shop.querysets import (
     AVAILABLE_ANNOTATION,
     DETAIL_RENDITION,
     FIRST_HOLD_EXPIRY_ANNOTATION,
+    PRICE_RANGE_ANNOTATIONS,
     STOCK_ANNOTATION,
     CartQuerySet,
     LineItemQuerySet,
     OrderQuerySet,
     ProductPageQuerySet,
+    ProductVariantQuerySet,
     StockHoldQuerySet,
-    available_quantity_expression,
+    product_available_expression,
 )
 from shop.statuses import OrderStatus
 
@@ -49,6 +52,21 @@ STOCK_HELP = (
     "Stock is live data, kept outside the page's revisions: change it under Shop → Stock (or with the product "
     "listing's Stock link). A change applies at once; publishing a revision never touches it."
 )
+VARIANTS_HELP = (
+    "Without options the product is sold as one variant, with the product's SKU, made for you. With options "
+    "(at most three, e.g. Size: S, M, L, XL), add one variant per combination you sell: each value must be one of "
+    "its option's, in the options' order (first option, second, third), each with its own SKU. Removing a variant "
+    "stops its sale once published: its stock goes, carts drop it, past orders keep their copy."
+)
+
+# Shopify's limit: three options make up to hundreds of combinations already.
+MAX_OPTIONS = 3
+SKU_VALIDATOR = RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "Use letters, digits, dots, dashes and underscores.")
+
+
+def split_option_values(text: str) -> list[str]:
+    """ "S, M , L,, XL" -> ["S", "M", "L", "XL"]: an option's choices in the editor's order, blanks dropped."""
+    return [value.strip() for value in (text or "").split(",") if value.strip()]
 
 
 def seconds_until_first_hold_expires(*, product_id: int | None = None) -> float | None:
@@ -90,9 +108,18 @@ class ShopIndexPage(ServedPage, Page):
 
 
 class ProductPageForm(WagtailAdminPageForm):
+    """Checks options and variants together (a child form alone cannot): see `clean`."""
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sku"].required = True
+
+    def clean(self):
+        cleaned_data = super().clean()
+        from shop.variants import variant_forms_check  # here: shop.variants imports this module
+
+        variant_forms_check(form=self, product=self.instance, sku=cleaned_data.get("sku"))
+        return cleaned_data
 
 
 class ProductPage(ServedPage, Page):
@@ -106,9 +133,7 @@ class ProductPage(ServedPage, Page):
         # editor gives the copy its own; the admin form always requires one.
         null=True,
         blank=True,
-        validators=[
-            RegexValidator(r"^[A-Za-z0-9][A-Za-z0-9._-]*$", "Use letters, digits, dots, dashes and underscores.")
-        ],
+        validators=[SKU_VALIDATOR],
         help_text="Stock keeping unit; unique across the shop.",
     )
     summary = models.CharField(max_length=255, blank=True, help_text="One or two sentences for listings.")
@@ -141,6 +166,14 @@ class ProductPage(ServedPage, Page):
             [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]), HelpPanel(STOCK_HELP)],
             heading="Price and stock",
         ),
+        MultiFieldPanel(
+            [
+                HelpPanel(VARIANTS_HELP),
+                InlinePanel("options", heading="Options", label="Option", max_num=MAX_OPTIONS),
+                InlinePanel("variants", heading="Variants", label="Variant"),
+            ],
+            heading="Options and variants",
+        ),
         FieldPanel("requires_shipping"),
         FieldPanel("body"),
     ]
@@ -159,7 +192,9 @@ class ProductPage(ServedPage, Page):
 
     parent_page_types = ["shop.ShopIndexPage"]
     subpage_types = []
-    exclude_fields_in_copy = ["sku"]
+    # Variants' SKUs are unique across the shop, like the product's: a copy starts without them (and its options'
+    # combinations are added again by the editor, or it gets its implicit variant once it has its own SKU).
+    exclude_fields_in_copy = ["sku", "variants"]
     base_form_class = ProductPageForm
 
     class Meta:
@@ -170,15 +205,35 @@ class ProductPage(ServedPage, Page):
         """Served with its availability, the end of its first stock hold and its image in the page's own query."""
         return cls.objects.with_availability().with_first_hold_expiry().with_images(DETAIL_RENDITION)
 
+    def save(self, *args, **kwargs):
+        """A product without options gets its one implicit variant (the product's SKU) when saved with its children:
+        created, or published (a revision's children are saved with it). Drafts never reach the variant rows."""
+        if kwargs.get("update_fields") is None:
+            self.implicit_variant_sync()
+        return super().save(*args, **kwargs)
+
+    def implicit_variant_sync(self) -> None:
+        """No options: exactly one variant, no option values, the product's SKU (kept in step when the SKU changes).
+        With options, the editor's variants stand as they are. A product without a SKU (a fresh copy) waits."""
+        if not self.sku or list(self.options.all()):
+            return
+        variants = list(self.variants.all())
+        if not variants:
+            self.variants.add(ProductVariant(sku=self.sku))
+            return
+        if len(variants) == 1 and not variants[0].label and variants[0].sku != self.sku:
+            variants[0].sku = self.sku
+            self.variants.set(variants)
+
     @property
     def stock_on_hand(self) -> int:
-        """Units in the warehouse (the product's `Stock` row): live data, never part of a revision."""
+        """Units in the warehouse across the variants (their `Stock` rows): live data, never part of a revision."""
         annotated = getattr(self, STOCK_ANNOTATION, None)
         if annotated is not None:
             return annotated
         if self.pk is None:
             return 0
-        return Stock.objects.filter(product_id=self.pk).values_list("quantity", flat=True).first() or 0
+        return sum(Stock.objects.filter(variant__product_id=self.pk).values_list("quantity", flat=True))
 
     def cache_seconds_until_change(self) -> float | None:
         """Availability here changes when one of its stock holds runs out (no event marks it): until the first."""
@@ -214,12 +269,34 @@ class ProductPage(ServedPage, Page):
             return 0
         available = (
             ProductPage.objects.filter(pk=self.pk)
-            .annotate(available=available_quantity_expression())
+            .annotate(available=product_available_expression())
             .values_list("available", flat=True)
             .first()
         ) or 0
         setattr(self, AVAILABLE_ANNOTATION, available)
         return available
+
+    @property
+    def price_from_amount(self) -> int:
+        """The lowest variant price (the product's price when no variant has its own)."""
+        low = getattr(self, PRICE_RANGE_ANNOTATIONS[0], None)
+        if low is not None:
+            return low
+        prices = [variant.unit_price_amount for variant in self.variants.all()]
+        return min(prices) if prices else self.price_amount
+
+    @property
+    def has_price_range(self) -> bool:
+        """Variant prices differ: listings say "from $X"."""
+        low, high = (getattr(self, name, None) for name in PRICE_RANGE_ANNOTATIONS)
+        if low is None or high is None:
+            prices = {variant.unit_price_amount for variant in self.variants.all()}
+            return len(prices) > 1
+        return low != high
+
+    @property
+    def price_from_display(self) -> str:
+        return format_amount(self.price_from_amount, self.price_currency)
 
     @property
     def max_orderable_quantity(self) -> int:
@@ -251,10 +328,140 @@ class ProductPage(ServedPage, Page):
 
     def get_context(self, request, *args, **kwargs):
         from shop.forms import AddToCartForm  # here: shop.forms imports this module
+        from shop.variants import product_choices  # here: shop.variants imports this module
 
         context = super().get_context(request, *args, **kwargs)
         context["add_to_cart_form"] = AddToCartForm(product=self)
+        choices = product_choices(self)
+        context["variant_options"] = choices.options_for_form()
+        context["variant_data"] = {
+            **choices.as_json(self.price_currency),
+            "low_stock_threshold": settings.SHOP_LOW_STOCK_THRESHOLD,
+            "max_per_line": max_quantity_per_line(),
+        }
         return context
+
+
+class ProductOption(Orderable):
+    """One way a product varies (Size: S, M, L, XL), edited on the product page. Its position (first, second, third
+    option) says which of a variant's `option1..3` holds its value.
+
+    Its values are one comma-separated field rather than rows of their own: Wagtail documents no nested inline
+    panels, and an editor types "S, M, L, XL" faster than four rows.
+    """
+
+    product = ParentalKey("shop.ProductPage", on_delete=models.CASCADE, related_name="options")
+    name = models.CharField(max_length=50, help_text="What the shopper chooses, e.g. Size or Colour.")
+    values = models.CharField(
+        max_length=500, help_text="The choices in the order shown, separated by commas: S, M, L, XL."
+    )
+
+    panels = [FieldRowPanel([FieldPanel("name"), FieldPanel("values")])]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "option"
+
+    def __str__(self):
+        return f"{self.name}: {self.values}"
+
+    @property
+    def value_list(self) -> list[str]:
+        return split_option_values(self.values)
+
+
+class ProductVariant(Orderable):
+    """One combination of a product's options that is sold (M, Oat), with its own SKU and optional price.
+
+    A product without options has exactly one variant (the "implicit" one: no option values, the product's SKU),
+    made by `ProductPage.save()`, so carts, holds, stock and orders only ever deal with variants.
+
+    A child of the page (ParentalKey): edited on the product page, kept in its revisions with its id, so the id is
+    stable from one revision to the next. Its stock is not in the revision: `Stock` points at the variant. Deleting
+    a variant (an editor removes it and publishes) deletes its stock row and holds; cart lines lose it (the cart
+    drops them with a message) and order lines keep their snapshot. Publishing an old revision that still has a
+    since-deleted variant brings it back under its old id with no stock row (nothing on hand); one that lacks a
+    variant deletes it, as an editor's removal does; stock of the variants both have is never touched.
+    """
+
+    product = ParentalKey("shop.ProductPage", on_delete=models.CASCADE, related_name="variants")
+    sku = models.CharField(
+        "SKU",
+        max_length=64,
+        unique=True,
+        validators=[SKU_VALIDATOR],
+        help_text="Unique across the shop. A product without options: its own SKU, set for you.",
+    )
+    option1 = models.CharField("first option", max_length=64, blank=True)
+    option2 = models.CharField("second option", max_length=64, blank=True)
+    option3 = models.CharField("third option", max_length=64, blank=True)
+    price_amount = models.PositiveIntegerField(
+        "price",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="Optional, in the product's currency and units; empty: the product's price.",
+    )
+
+    panels = [
+        FieldRowPanel([FieldPanel("option1"), FieldPanel("option2"), FieldPanel("option3")]),
+        FieldRowPanel([FieldPanel("sku"), FieldPanel("price_amount")]),
+    ]
+
+    objects = ProductVariantQuerySet.as_manager()
+
+    wagtail_reference_index_ignore = True
+
+    class Meta(Orderable.Meta):
+        verbose_name = "variant"
+
+    def __str__(self):
+        label = self.label
+        return f"{self.product.title} — {label}" if label else self.product.title
+
+    @property
+    def option_values(self) -> list[str]:
+        return [value for value in (self.option1, self.option2, self.option3) if value]
+
+    @property
+    def label(self) -> str:
+        """ "M, Oat"; "" for a product's implicit variant."""
+        return ", ".join(self.option_values)
+
+    @property
+    def unit_price_amount(self) -> int:
+        return self.product.price_amount if self.price_amount is None else self.price_amount
+
+    @property
+    def price_display(self) -> str:
+        return format_amount(self.unit_price_amount, self.product.price_currency)
+
+    @property
+    def stock_on_hand(self) -> int:
+        annotated = getattr(self, STOCK_ANNOTATION, None)
+        if annotated is not None:
+            return annotated
+        if self.pk is None:
+            return 0
+        return Stock.objects.filter(variant_id=self.pk).values_list("quantity", flat=True).first() or 0
+
+    @property
+    def available_quantity(self) -> int:
+        """Units that can be bought now: stock on hand minus live holds (see shop.querysets)."""
+        annotated = getattr(self, AVAILABLE_ANNOTATION, None)
+        if annotated is not None:
+            return annotated
+        if self.pk is None:
+            return 0
+        available = (
+            ProductVariant.objects.filter(pk=self.pk).with_availability().values_list(AVAILABLE_ANNOTATION, flat=True)
+        ).first() or 0
+        setattr(self, AVAILABLE_ANNOTATION, available)
+        return available
+
+
+def variant_display_name(title: str, label: str) -> str:
+    """What a line is called in the cart, on the order and at Stripe: "Organic cotton tee — M, Oat"."""
+    return f"{title} — {label}" if label else title
 
 
 class Cart(models.Model):
@@ -295,10 +502,20 @@ class Cart(models.Model):
 
 
 class LineItem(models.Model):
-    """One product in a cart. Its price is always read from the product, never stored from a request."""
+    """One variant of a product in a cart. Its price is always read from the variant (or its product), never stored
+    from a request.
+
+    `product` is the variant's product, kept beside it: when an editor deletes the variant (`variant` becomes NULL)
+    the line still says what it was, and the cart drops it with a message naming `option_values`.
+    """
 
     cart = models.ForeignKey(Cart, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="line_items")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="line_items"
+    )
+    # The variant's option values when the line was added ("M, Oat"), to name it once the variant is gone.
+    option_values = models.CharField(max_length=255, blank=True)
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     # The unit price the shopper was last shown for this line (added, changed, or told at checkout). Checkout
     # compares it with the product's price now and stops to tell the shopper when they differ.
@@ -312,13 +529,19 @@ class LineItem(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["cart", "product"], name="shop_lineitem_one_line_per_product"),
+            models.UniqueConstraint(fields=["cart", "variant"], name="shop_lineitem_one_line_per_variant"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="shop_lineitem_quantity_positive"),
         ]
         ordering = ["created_at", "pk"]
 
     def __str__(self):
-        return f"{self.quantity} of {self.product.title}"
+        return f"{self.quantity} of {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        """ "Organic cotton tee — M, Oat"."""
+        label = self.variant.label if self.variant_id else self.option_values
+        return variant_display_name(self.product.title, label)
 
     @property
     def currency(self) -> str:
@@ -326,11 +549,13 @@ class LineItem(models.Model):
 
     @property
     def unit_price_amount(self) -> int:
+        if self.variant_id and self.variant.price_amount is not None:
+            return self.variant.price_amount
         return self.product.price_amount
 
     @property
     def total_amount(self) -> int:
-        return self.product.price_amount * self.quantity
+        return self.unit_price_amount * self.quantity
 
     @property
     def unit_price_display(self) -> str:
@@ -454,6 +679,14 @@ class Order(models.Model):
         return f"Order {self.number}"
 
     @property
+    def items_summary(self) -> str:
+        """ "2 x Organic cotton tee — M, Oat (TEE-M-OAT); 1 x ...": the order's lines in one cell, for the CSV."""
+        return "; ".join(
+            f"{line.quantity} x {line.display_name}" + (f" ({line.sku})" if line.sku else "")
+            for line in self.lines.all()
+        )
+
+    @property
     def is_guest_order(self) -> bool:
         return self.user_id is None
 
@@ -486,11 +719,16 @@ class Order(models.Model):
 
 
 class OrderLine(models.Model):
-    """One product on an order, as it was at checkout: title, SKU and unit price are copies, never looked up."""
+    """One variant of a product on an order, as it was at checkout: title, option values, SKU and unit price are
+    copies, never looked up. `product` and `variant` only link to them while they exist."""
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
     product = models.ForeignKey(ProductPage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    variant = models.ForeignKey(
+        ProductVariant, null=True, blank=True, on_delete=models.SET_NULL, related_name="order_lines"
+    )
     title = models.CharField(max_length=255)
+    option_values = models.CharField("options", max_length=255, blank=True, help_text="The variant's, e.g. M, Oat.")
     sku = models.CharField("SKU", max_length=64, blank=True)
     unit_price_amount = models.PositiveIntegerField()
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
@@ -503,7 +741,11 @@ class OrderLine(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.quantity} of {self.title}"
+        return f"{self.quantity} of {self.display_name}"
+
+    @property
+    def display_name(self) -> str:
+        return variant_display_name(self.title, self.option_values)
 
     @property
     def total_amount(self) -> int:
@@ -519,7 +761,7 @@ class OrderLine(models.Model):
 
 
 class StockHold(models.Model):
-    """Units of a product set aside for a pending order while its buyer pays.
+    """Units of a variant set aside for a pending order while its buyer pays (`product` is the variant's).
 
     A row exists only while it holds: payment turns it into a sale (stock_on_hand goes down) and deletes it;
     expiry, cancelling or the sweep deletes it. Past `expires_at` it no longer counts, even before the sweep.
@@ -527,6 +769,8 @@ class StockHold(models.Model):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="holds")
     product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="stock_holds")
+    # Deleting the variant deletes the hold: a payment that still arrives finds no stock and is refunded.
+    variant = models.ForeignKey(ProductVariant, on_delete=models.CASCADE, related_name="stock_holds")
     quantity = models.PositiveIntegerField(validators=[MinValueValidator(1)])
     expires_at = models.DateTimeField(db_index=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -535,13 +779,16 @@ class StockHold(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["order", "product"], name="shop_stockhold_one_per_product"),
+            models.UniqueConstraint(fields=["order", "variant"], name="shop_stockhold_one_per_variant"),
             models.CheckConstraint(condition=Q(quantity__gte=1), name="shop_stockhold_quantity_positive"),
         ]
-        indexes = [models.Index(fields=["product", "expires_at"], name="shop_stockhold_product_live")]
+        indexes = [
+            models.Index(fields=["product", "expires_at"], name="shop_stockhold_product_live"),
+            models.Index(fields=["variant", "expires_at"], name="shop_stockhold_variant_live"),
+        ]
 
     def __str__(self):
-        return f"{self.quantity} of product {self.product_id} for order {self.order_id}"
+        return f"{self.quantity} of variant {self.variant_id} for order {self.order_id}"
 
 
 def default_shipping_countries() -> str:
@@ -681,14 +928,14 @@ class OrderEvent(models.Model):
 
 
 class Stock(models.Model):
-    """Units of a product in the warehouse (saleor's `Stock`): live data that sales, refunds and editors change
+    """Units of a variant in the warehouse (saleor's `Stock`): live data that sales, refunds and editors change
     directly, never through a page revision. Holds (`StockHold`) are subtracted from it to give availability.
 
-    One row per product for now. Stock per variant adds a variant key beside `product` (and the uniqueness moves
-    to the pair); every reader and writer goes through shop.stock, so that change stays in one module.
+    One row per variant (a product without options: its one implicit variant). Every reader and writer goes
+    through shop.stock and shop.querysets.
     """
 
-    product = models.ForeignKey(ProductPage, on_delete=models.CASCADE, related_name="stocks")
+    variant = models.OneToOneField(ProductVariant, on_delete=models.CASCADE, related_name="stock")
     quantity = models.PositiveIntegerField(default=0, help_text="Units in the warehouse that can be sold.")
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -697,8 +944,7 @@ class Stock(models.Model):
     class Meta:
         verbose_name = "stock"
         verbose_name_plural = "stock"
-        ordering = ["product__title", "pk"]
-        constraints = [models.UniqueConstraint(fields=["product"], name="shop_stock_one_per_product")]
+        ordering = ["variant__sku", "pk"]
 
     def __str__(self):
-        return f"{self.quantity} of {self.product.title}"
+        return f"{self.quantity} of {self.variant.sku}"

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, Subquery, Sum, Value
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value
 from django.db.models.functions import Coalesce, Greatest, Now
 from django.utils import timezone
 from wagtail.images import get_image_model
@@ -20,27 +20,29 @@ CART_RENDITION = "fill-120x90"
 
 AVAILABLE_ANNOTATION = "annotated_available_quantity"
 STOCK_ANNOTATION = "annotated_stock_on_hand"
-LINE_AVAILABLE_ANNOTATION = "annotated_product_available_quantity"
+LINE_AVAILABLE_ANNOTATION = "annotated_variant_available_quantity"
 FIRST_HOLD_EXPIRY_ANNOTATION = "annotated_first_hold_expires_at"
+PRICE_RANGE_ANNOTATIONS = ("annotated_price_from_amount", "annotated_price_to_amount")
 
 
-def stock_quantity_expression(product: str = "pk") -> models.Expression:
-    """Units on hand of a product (the outer query's row, or the product at `product`): its `Stock` row, 0 without.
+def _integer(subquery) -> models.Expression:
+    integer = models.IntegerField()
+    return Coalesce(Subquery(subquery, output_field=integer), Value(0), output_field=integer)
 
-    The one place that knows where stock lives (see shop.models.Stock); stock per variant changes it to a sum.
+
+def stock_quantity_expression(variant: str = "pk") -> models.Expression:
+    """Units on hand of a variant (the outer query's row, or the variant at `variant`): its `Stock` row, 0 without.
+
+    The one place that knows where stock lives (see shop.models.Stock).
     """
-    # order_by(): Stock's default ordering (by product title) would join two tables into every row's subquery.
-    quantity = (
-        apps.get_model("shop", "Stock").objects.filter(product=OuterRef(product)).order_by().values("quantity")[:1]
-    )
-    return Coalesce(
-        Subquery(quantity, output_field=models.IntegerField()), Value(0), output_field=models.IntegerField()
-    )
+    # order_by(): Stock's default ordering (by SKU) would join the variant table into every row's subquery.
+    quantity = apps.get_model("shop", "Stock").objects.filter(variant=OuterRef(variant)).order_by().values("quantity")
+    return _integer(quantity[:1])
 
 
-def held_quantity_expression(product: str = "pk") -> models.Expression:
-    """Units of a product (the outer query's row, or the product its `product` field points at) reserved by stock
-    holds that have not expired.
+def held_quantity_expression(variant: str = "pk") -> models.Expression:
+    """Units of a variant (the outer query's row, or the variant at `variant`) reserved by stock holds that have not
+    expired.
 
     The single place that knows what "held" means: every reader of availability goes through it. A hold past
     its `expires_at` stops counting at once, whether or not the sweep has deleted it yet.
@@ -49,19 +51,19 @@ def held_quantity_expression(product: str = "pk") -> models.Expression:
     live = (
         apps.get_model("shop", "StockHold")
         .objects.live()
-        .filter(product=OuterRef(product))
+        .filter(variant=OuterRef(variant))
         .order_by()
-        .values("product")
+        .values("variant")
         .annotate(total=Sum("quantity"))
         .values("total")
     )
-    return Coalesce(Subquery(live, output_field=models.IntegerField()), Value(0), output_field=models.IntegerField())
+    return _integer(live)
 
 
-def available_quantity_expression(product: str = "") -> models.Expression:
-    """stock_on_hand minus live holds, never below zero; of the row itself, or of the product at `product` (a path
-    such as "product" from a related model)."""
-    prefix = f"{product}__" if product else ""
+def available_quantity_expression(variant: str = "") -> models.Expression:
+    """A variant's stock on hand minus its live holds, never below zero; of the row itself, or of the variant at
+    `variant` (a path such as "variant" from a cart line)."""
+    prefix = f"{variant}__" if variant else ""
     return Greatest(
         stock_quantity_expression(f"{prefix}pk") - held_quantity_expression(f"{prefix}pk"),
         Value(0),
@@ -69,14 +71,72 @@ def available_quantity_expression(product: str = "") -> models.Expression:
     )
 
 
-class ProductPageQuerySet(PageQuerySet):
+def _variants_of_outer_product():
+    return apps.get_model("shop", "ProductVariant").objects.filter(product=OuterRef("pk")).order_by().values("product")
+
+
+def product_stock_expression() -> models.Expression:
+    """Units on hand of the outer product across its variants."""
+    on_hand = (
+        apps.get_model("shop", "Stock")
+        .objects.filter(variant__product=OuterRef("pk"))
+        .order_by()
+        .values("variant__product")
+        .annotate(total=Sum("quantity"))
+        .values("total")
+    )
+    return _integer(on_hand)
+
+
+def product_available_expression() -> models.Expression:
+    """Units of the outer product that can be bought now: the sum of its variants' availability (each never below
+    zero), so it is 0, "Sold out", only when every variant is. One subquery, whatever the number of variants."""
+    total = (
+        apps.get_model("shop", "ProductVariant")
+        .objects.filter(product=OuterRef("pk"))
+        .annotate(available=available_quantity_expression())
+        .order_by()
+        .values("product")
+        .annotate(total=Sum("available"))
+        .values("total")
+    )
+    return _integer(total)
+
+
+class ProductVariantQuerySet(models.QuerySet):
     def with_stock(self):
-        """Annotate units on hand; read it through `ProductPage.stock_on_hand`."""
         return self.annotate(**{STOCK_ANNOTATION: stock_quantity_expression()})
 
     def with_availability(self):
-        """Annotate how many units can be bought now; read it through `ProductPage.available_quantity`."""
-        return self.annotate(**{AVAILABLE_ANNOTATION: available_quantity_expression()})
+        """Annotate units on hand and how many can be bought now (`stock_on_hand`, `available_quantity`)."""
+        return self.annotate(
+            **{STOCK_ANNOTATION: stock_quantity_expression(), AVAILABLE_ANNOTATION: available_quantity_expression()}
+        )
+
+
+class ProductPageQuerySet(PageQuerySet):
+    def with_stock(self):
+        """Annotate units on hand across the variants; read it through `ProductPage.stock_on_hand`."""
+        return self.annotate(**{STOCK_ANNOTATION: product_stock_expression()})
+
+    def with_availability(self):
+        """Annotate how many units can be bought now across the variants (`ProductPage.available_quantity`), and
+        the lowest and highest variant price (`ProductPage.price_from_amount`, for "from $X")."""
+        return self.annotate(**{AVAILABLE_ANNOTATION: product_available_expression()}).with_price_range()
+
+    def with_price_range(self):
+        """Annotate the lowest and highest unit price among the variants (a variant without its own price costs the
+        product's)."""
+        price = Coalesce("price_amount", "product__price_amount")
+        low, high = PRICE_RANGE_ANNOTATIONS
+        lowest = _variants_of_outer_product().annotate(value=Min(price)).values("value")
+        highest = _variants_of_outer_product().annotate(value=Max(price)).values("value")
+        return self.annotate(
+            **{
+                low: Subquery(lowest, output_field=models.IntegerField()),
+                high: Subquery(highest, output_field=models.IntegerField()),
+            }
+        )
 
     def with_first_hold_expiry(self):
         """Annotate when the product's first live stock hold runs out (None when none is held): its page's
@@ -189,8 +249,8 @@ class LineItemQuerySet(models.QuerySet):
         two more queries: a fixed number of queries."""
         images = get_image_model().objects.prefetch_renditions(CART_RENDITION)
         return (
-            self.select_related("product")
-            .annotate(**{LINE_AVAILABLE_ANNOTATION: available_quantity_expression("product")})
+            self.select_related("product", "variant")
+            .annotate(**{LINE_AVAILABLE_ANNOTATION: available_quantity_expression("variant")})
             .prefetch_related(Prefetch("product__image", queryset=images))
             .order_by("created_at", "pk")
         )
@@ -201,10 +261,12 @@ class LineItemQuerySet(models.QuerySet):
 
 
 def lines_with_availability(lines) -> list:
-    """The lines of a `with_products()` query as a list, each product given the availability its line carries."""
+    """The lines of a `with_products()` query as a list, each variant given the availability its line carries (a
+    line whose variant was deleted: none, 0)."""
     lines = list(lines)
     for line in lines:
         available = getattr(line, LINE_AVAILABLE_ANNOTATION, None)
-        if available is not None:
-            setattr(line.product, AVAILABLE_ANNOTATION, available)
+        if available is not None and line.variant is not None:
+            setattr(line.variant, AVAILABLE_ANNOTATION, available)
+            line.variant.product = line.product
     return lines

@@ -26,15 +26,15 @@ from shop.fulfilment import (
     order_record_refund,
 )
 from shop.holds import order_holds_extend, order_release
-from shop.models import Order, ProductPage, Stock
+from shop.models import Order, ProductVariant, Stock
 from shop.services import cart_merge
 
 
-@receiver(post_save, sender=ProductPage, dispatch_uid="shop_stock_row_for_new_product")
-def give_new_product_a_stock_row(sender, instance, created, **kwargs):
-    """Every product has its Stock row (none on hand) from the start, for editors to set under Admin → Stock."""
+@receiver(post_save, sender=ProductVariant, dispatch_uid="shop_stock_row_for_new_variant")
+def give_new_variant_a_stock_row(sender, instance, created, **kwargs):
+    """Every variant has its Stock row (none on hand) from the start, for editors to set under Admin → Stock."""
     if created:
-        Stock.objects.get_or_create(product=instance)
+        Stock.objects.get_or_create(variant=instance)
 
 
 @receiver(user_logged_in, dispatch_uid="shop_merge_cart_on_sign_in")

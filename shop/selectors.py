@@ -110,6 +110,8 @@ class CartLineView:
     def problem(self) -> str:
         """Why this line cannot be bought as it stands, or "" when it can."""
         product = self.line.product
+        if self.line.variant is None:
+            return "No longer sold: remove it to continue."
         if not product.live:
             return "No longer on sale: remove it to continue."
         if self.available_quantity <= 0:
@@ -165,8 +167,10 @@ class CartSummary:
                 {
                     "id": view.line.pk,
                     "product": view.line.product_id,
-                    "sku": view.line.product.sku,
-                    "title": view.line.product.title,
+                    "variant": view.line.variant_id,
+                    "sku": view.line.variant.sku if view.line.variant else "",
+                    "title": view.line.display_name,
+                    "options": view.line.variant.label if view.line.variant else view.line.option_values,
                     "quantity": view.line.quantity,
                     "unit_price": view.line.unit_price_amount,
                     "total": view.line.total_amount,
@@ -181,12 +185,12 @@ class CartSummary:
 
 
 def checkout_held_by_user(*, user_id: int | None) -> dict[int, int]:
-    """Units per product that the user's pending orders hold right now (product id -> quantity)."""
+    """Units per variant that the user's pending orders hold right now (variant id -> quantity)."""
     if user_id is None:
         return {}
     holds = StockHold.objects.live().filter(order__user_id=user_id, order__status="pending")
-    totals = holds.order_by().values("product_id").annotate(total=Sum("quantity"))
-    return {row["product_id"]: row["total"] for row in totals}
+    totals = holds.order_by().values("variant_id").annotate(total=Sum("quantity"))
+    return {row["variant_id"]: row["total"] for row in totals}
 
 
 def pending_order_for(*, user):
@@ -235,6 +239,7 @@ def _summary(cart, lines: list) -> CartSummary:
     views = []
     for line in lines:
         # What the owner's own checkout holds is theirs to buy: it must not make their cart look sold out.
-        available = line.product.available_quantity + own_holds.get(line.product_id, 0)
+        # A line whose variant an editor deleted has none (the cart view drops it).
+        available = 0 if line.variant is None else line.variant.available_quantity + own_holds.get(line.variant_id, 0)
         views.append(CartLineView(line=line, available_quantity=available, max_quantity=max(min(cap, available), 1)))
     return CartSummary(cart=cart, lines=views)

@@ -13,9 +13,10 @@ from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sessions.backends.base import SessionBase
 from django.db import transaction
 
-from shop.models import Cart, LineItem, ProductPage
+from shop.models import Cart, LineItem, ProductPage, ProductVariant
 from shop.querysets import lines_with_availability
 from shop.selectors import CART_SESSION_KEY, cart_find
+from shop.variants import variant_for_choice
 
 
 class CartError(Exception):
@@ -55,26 +56,61 @@ def _check_quantity_bounds(quantity: int) -> None:
         raise CartError(f"You can buy at most {_cap()} of one product.")
 
 
-def _check_available(product: ProductPage, quantity: int, *, already_in_cart: int = 0) -> None:
-    available = product.available_quantity
+def _variant_name(variant: ProductVariant) -> str:
+    return str(variant)  # "Organic cotton tee — M, Oat"
+
+
+def _chosen_variant(product: ProductPage, *, variant_id: int | None, option_values: list[str] | None) -> ProductVariant:
+    """The variant the shopper chose, by id or by its option values, with its availability; CartError if it is not
+    one this product sells."""
+    variants = ProductVariant.objects.filter(product_id=product.pk).with_availability()
+    if variant_id is not None:
+        variant = variants.filter(pk=variant_id).first()
+        if variant is None:
+            raise CartError(f"That choice is not one of {product.title}'s; choose again on its page.")
+    else:
+        values = [value for value in (option_values or []) if value]
+        options = list(product.options.all())
+        if options and len(values) != len(options):
+            names = " and ".join(option.name for option in options)
+            raise CartError(f"Choose a {names} for {product.title}.")
+        if options:
+            for option, value in zip(options, values, strict=True):
+                if value not in option.value_list:
+                    raise CartError(f"{product.title} has no {option.name} {value}; choose one of {option.values}.")
+            found = variant_for_choice(product=product, values=values)
+            variant = variants.filter(pk=found.pk).first() if found is not None else None
+            if variant is None:
+                raise CartError(f"{product.title} is not sold in {', '.join(values)}; choose another combination.")
+        else:
+            variant = variants.order_by("pk").first()
+            if variant is None:
+                raise CartNotFound("That product does not exist or is no longer on sale.")
+    variant.product = product
+    return variant
+
+
+def _check_available(variant: ProductVariant, quantity: int, *, already_in_cart: int = 0) -> None:
+    available = variant.available_quantity
+    name = _variant_name(variant)
     if available <= 0:
-        raise CartError(f"{product.title} is sold out.")
+        raise CartError(f"{name} is sold out.")
     if quantity > available:
         if already_in_cart:
             raise CartError(
-                f"Only {available} of {product.title} available, and you already have {already_in_cart} in your cart."
+                f"Only {available} of {name} available, and you already have {already_in_cart} in your cart."
             )
-        raise CartError(f"Only {available} of {product.title} available.")
+        raise CartError(f"Only {available} of {name} available.")
 
 
 def _lock_cart(cart: Cart) -> Cart:
     return Cart.objects.select_for_update().get(pk=cart.pk)
 
 
-def _cart_currency(cart: Cart, *, excluding_product: ProductPage | None = None) -> str | None:
+def _cart_currency(cart: Cart, *, excluding_variant: ProductVariant | None = None) -> str | None:
     lines = cart.lines.all()
-    if excluding_product is not None:
-        lines = lines.exclude(product=excluding_product)
+    if excluding_variant is not None:
+        lines = lines.exclude(variant=excluding_variant)
     return lines.values_list("product__price_currency", flat=True).first()
 
 
@@ -92,40 +128,61 @@ def cart_get_or_create(*, user: AbstractBaseUser | None, session: SessionBase) -
 
 
 @transaction.atomic
-def cart_add_item(*, user: AbstractBaseUser | None, session: SessionBase, product_id: int, quantity: int) -> LineItem:
-    """Add `quantity` units of a live product to the visitor's cart, creating the cart on the first add.
+def cart_add_item(
+    *,
+    user: AbstractBaseUser | None,
+    session: SessionBase,
+    product_id: int,
+    quantity: int,
+    variant_id: int | None = None,
+    option_values: list[str] | None = None,
+) -> LineItem:
+    """Add `quantity` units of a live product's variant to the visitor's cart, creating the cart on the first add.
 
-    Refused (CartError, nothing written) for a quantity below 1 or above the per-line cap (counting what the
-    line already holds), more than is available, a currency other than the cart's; CartNotFound (404) for an
-    unknown or unpublished product.
+    The variant is `variant_id` (it must be this product's), else the one with `option_values` (one per option, in
+    the options' order), else a product without options' only variant. One line per variant: the same product in
+    two sizes is two lines.
+
+    Refused (CartError, nothing written) for an unknown combination or another product's variant, a quantity below
+    1 or above the per-line cap (counting what the line already holds), more than the variant has available, a
+    currency other than the cart's; CartNotFound (404) for an unknown or unpublished product.
     """
     product = _live_product(product_id)
+    variant = _chosen_variant(product, variant_id=variant_id, option_values=option_values)
+    name = _variant_name(variant)
     _check_quantity_bounds(quantity)
-    _check_available(product, quantity)
+    _check_available(variant, quantity)
 
     cart = _lock_cart(cart_get_or_create(user=user, session=session))
-    line = LineItem.objects.select_for_update().filter(cart=cart, product=product).first()
+    line = LineItem.objects.select_for_update().filter(cart=cart, variant=variant).first()
     already = line.quantity if line else 0
     if already + quantity > _cap():
-        raise CartError(f"You can have at most {_cap()} of {product.title} in your cart; you already have {already}.")
-    _check_available(product, already + quantity, already_in_cart=already)
-    cart_currency = _cart_currency(cart, excluding_product=product)
+        raise CartError(f"You can have at most {_cap()} of {name} in your cart; you already have {already}.")
+    _check_available(variant, already + quantity, already_in_cart=already)
+    cart_currency = _cart_currency(cart, excluding_variant=variant)
     if cart_currency and cart_currency != product.price_currency:
         raise CartError(
             f"{product.title} is priced in {product.price_currency} and your cart is in {cart_currency}; "
             "buy them in separate orders."
         )
 
+    price = variant.unit_price_amount
     if line is None:
         line = LineItem.objects.create(
-            cart=cart, product=product, quantity=quantity, price_seen_amount=product.price_amount
+            cart=cart,
+            product=product,
+            variant=variant,
+            option_values=variant.label,
+            quantity=quantity,
+            price_seen_amount=price,
         )
     else:
         line.quantity = already + quantity
-        line.price_seen_amount = product.price_amount
+        line.price_seen_amount = price
         line.save(update_fields=["quantity", "price_seen_amount", "updated_at"])
     cart.save(update_fields=["updated_at"])
     line.product = product
+    line.variant = variant
     return line
 
 
@@ -142,31 +199,47 @@ def _visitor_line(*, user, session: SessionBase, line_id: int) -> tuple[Cart, Li
 
 @transaction.atomic
 def cart_update_line(*, user: AbstractBaseUser | None, session: SessionBase, line_id: int, quantity: int) -> LineItem:
-    """Set a line of the visitor's cart to `quantity` (1..cap, no more than available); 404 for another's line."""
+    """Set a line of the visitor's cart to `quantity` (1..cap, no more than its variant has available); 404 for
+    another's line."""
     cart, line = _visitor_line(user=user, session=session, line_id=line_id)
     _check_quantity_bounds(quantity)
-    product = ProductPage.objects.with_availability().get(pk=line.product_id)
+    product = ProductPage.objects.get(pk=line.product_id)
+    variant = ProductVariant.objects.with_availability().filter(pk=line.variant_id).first()
+    if variant is None:
+        raise CartError(f"{line.display_name} is no longer sold; remove it from your cart.")
+    variant.product = product
     if not product.live:
         raise CartError(f"{product.title} is no longer on sale; remove it from your cart.")
     # Lowering a line is refused too while it still exceeds the stock: it would only fail later, at checkout.
-    _check_available(product, quantity)
+    _check_available(variant, quantity)
     line.quantity = quantity
     # The cart page showed the current price beside the quantity the shopper just set.
-    line.price_seen_amount = product.price_amount
+    line.price_seen_amount = variant.unit_price_amount
     line.save(update_fields=["quantity", "price_seen_amount", "updated_at"])
     cart.save(update_fields=["updated_at"])
     line.product = product
+    line.variant = variant
     return line
 
 
 @transaction.atomic
-def cart_remove_line(*, user: AbstractBaseUser | None, session: SessionBase, line_id: int) -> ProductPage:
-    """Delete a line of the visitor's cart and return its product (for the message); 404 for another's line."""
+def cart_remove_line(*, user: AbstractBaseUser | None, session: SessionBase, line_id: int) -> LineItem:
+    """Delete a line of the visitor's cart and return it (for the message); 404 for another's line."""
     cart, line = _visitor_line(user=user, session=session, line_id=line_id)
-    product = line.product
     line.delete()
     cart.save(update_fields=["updated_at"])
-    return product
+    return line
+
+
+@transaction.atomic
+def cart_drop_unsold_lines(*, cart: Cart) -> list[str]:
+    """Delete the cart's lines whose variant an editor deleted; one message per line, naming what it was."""
+    gone = list(LineItem.objects.select_for_update().filter(cart=cart, variant__isnull=True).select_related("product"))
+    messages = [f"{line.display_name} is no longer sold and was removed from your cart." for line in gone]
+    if gone:
+        LineItem.objects.filter(pk__in=[line.pk for line in gone]).delete()
+        cart.save(update_fields=["updated_at"])
+    return messages
 
 
 @dataclass
@@ -213,12 +286,15 @@ def cart_merge(*, user: AbstractBaseUser, session: SessionBase) -> MergeOutcome 
     if incoming:
         target, _created = Cart.objects.get_or_create(user=user)
         target = _lock_cart(target)
-        existing = {line.product_id: line for line in LineItem.objects.select_for_update().filter(cart=target)}
+        existing = {line.variant_id: line for line in LineItem.objects.select_for_update().filter(cart=target)}
         target_currency = _cart_currency(target)
         cap = _cap()
         for line in incoming:
-            product = line.product
-            title = product.title
+            product, variant = line.product, line.variant
+            title = line.display_name
+            if variant is None:
+                outcome.dropped.append((title, "it is no longer sold"))
+                continue
             if not product.live:
                 outcome.dropped.append((title, "it is no longer on sale"))
                 continue
@@ -227,9 +303,9 @@ def cart_merge(*, user: AbstractBaseUser, session: SessionBase) -> MergeOutcome 
                     (title, f"it is priced in {product.price_currency} and your cart in {target_currency}")
                 )
                 continue
-            current = existing.get(product.pk)
+            current = existing.get(variant.pk)
             wanted = line.quantity + (current.quantity if current else 0)
-            available = product.available_quantity
+            available = variant.available_quantity
             allowed = min(wanted, cap, available)
             if allowed <= 0:
                 outcome.dropped.append((title, "it is sold out"))
@@ -243,7 +319,12 @@ def cart_merge(*, user: AbstractBaseUser, session: SessionBase) -> MergeOutcome 
                 outcome.merged.append((title, allowed))
             if current is None:
                 LineItem.objects.create(
-                    cart=target, product=product, quantity=allowed, price_seen_amount=line.price_seen_amount
+                    cart=target,
+                    product=product,
+                    variant=variant,
+                    option_values=variant.label,
+                    quantity=allowed,
+                    price_seen_amount=line.price_seen_amount,
                 )
             else:
                 current.quantity = allowed

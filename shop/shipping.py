@@ -139,7 +139,7 @@ def order_payment_lines(order: Order) -> list[PaymentLine]:
     lines = order.lines.select_related("product__image")
     return [
         PaymentLine(
-            name=line.title,
+            name=line.display_name,
             unit_amount=line.unit_price_amount,
             quantity=line.quantity,
             image_url=_image_url(line.product),

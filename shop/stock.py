@@ -1,8 +1,9 @@
 """Stock on hand: the only module that writes `Stock` rows (sales, refunds, editors, demo data).
 
 Stock is live data beside the product page, never inside its revisions, so publishing any revision leaves it
-alone. Writers that also take holds lock the product rows first (shop.holds' lock order); an editor's figure is
-written under the same lock, so it lands before or after a checkout, never in the middle of one.
+alone. There is one row per variant (a product without options: its implicit variant). Writers that also take
+holds lock the variant rows first (shop.holds' lock order); an editor's figure is written under the same lock, so it
+lands before or after a checkout, never in the middle of one.
 """
 
 from __future__ import annotations
@@ -11,37 +12,50 @@ from django.db import transaction
 from django.db.models import F
 from django.db.models.functions import Greatest
 
-from shop.holds import products_lock
-from shop.models import ProductPage, Stock
+from shop.holds import variants_lock
+from shop.models import ProductPage, ProductVariant, Stock
 
 
 class StockError(Exception):
     """A stock change that cannot be made; nothing changed."""
 
 
-def stock_quantities(*, product_ids) -> dict[int, int]:
-    """Units on hand per product id (0 for a product with no stock row)."""
-    ids = list(product_ids)
-    found = dict(Stock.objects.filter(product_id__in=ids).values_list("product_id", "quantity"))
-    return {product_id: found.get(product_id, 0) for product_id in ids}
+def stock_quantities(*, variant_ids) -> dict[int, int]:
+    """Units on hand per variant id (0 for a variant with no stock row)."""
+    ids = list(variant_ids)
+    found = dict(Stock.objects.filter(variant_id__in=ids).values_list("variant_id", "quantity"))
+    return {variant_id: found.get(variant_id, 0) for variant_id in ids}
 
 
-def stock_change(*, product_id: int, delta: int) -> None:
-    """Add `delta` units (negative for a sale) to a product's stock, never below zero, in one UPDATE.
+def stock_change(*, variant_id: int, delta: int) -> None:
+    """Add `delta` units (negative for a sale) to a variant's stock, never below zero, in one UPDATE.
 
-    The caller holds the product's row lock (shop.holds.products_lock) when the change must not race a checkout.
+    The caller holds the variant's row lock (shop.holds.variants_lock) when the change must not race a checkout.
     """
-    updated = Stock.objects.filter(product_id=product_id).update(quantity=Greatest(F("quantity") + delta, 0))
+    updated = Stock.objects.filter(variant_id=variant_id).update(quantity=Greatest(F("quantity") + delta, 0))
     if not updated and delta > 0:
-        Stock.objects.create(product_id=product_id, quantity=delta)
+        Stock.objects.create(variant_id=variant_id, quantity=delta)
 
 
-def stock_set(*, product: ProductPage, quantity: int) -> Stock:
-    """An editor states how many units are on hand: applies at once, whatever revision is live or drafted."""
+def _only_variant(product: ProductPage) -> ProductVariant:
+    variants = list(ProductVariant.objects.filter(product_id=product.pk).order_by("pk")[:2])
+    if len(variants) != 1:
+        raise StockError(f"{product.title} has {len(variants) or 'no'} variants: say which one's stock to set.")
+    return variants[0]
+
+
+def stock_set(*, quantity: int, variant: ProductVariant | None = None, product: ProductPage | None = None) -> Stock:
+    """An editor states how many units of a variant are on hand: applies at once, whatever revision is live or
+    drafted. `product=` stands for its only variant (a product without options)."""
     if quantity is None or int(quantity) < 0:
         raise StockError("Stock on hand cannot be negative.")
+    if variant is None:
+        if product is None:
+            raise StockError("Say which variant's stock to set.")
+        variant = _only_variant(product)
     with transaction.atomic():
-        # The product row first: the lock every checkout and fulfilment takes before reading stock.
-        products_lock([product.pk])
-        stock, _created = Stock.objects.update_or_create(product_id=product.pk, defaults={"quantity": int(quantity)})
+        # The variant row first: the lock every checkout and fulfilment takes before reading stock.
+        if not variants_lock([variant.pk]):
+            raise StockError("That variant no longer exists.")
+        stock, _created = Stock.objects.update_or_create(variant_id=variant.pk, defaults={"quantity": int(quantity)})
     return stock

@@ -68,6 +68,11 @@ def _refused(request, message: str, *, status: int, back_to: str):
 @require_GET
 def cart_detail(request):
     summary = cart_summary_for(user=request.user, session=request.session)
+    if any(view.line.variant_id is None for view in summary.lines):
+        # An editor deleted a variant in this cart: its line goes, and the shopper is told what it was.
+        for message in services.cart_drop_unsold_lines(cart=summary.cart):
+            messages.warning(request, message)
+        summary = cart_summary_for(user=request.user, session=request.session)
     if _wants_json(request):
         return JsonResponse({"ok": True, "cart": summary.as_json()})
     # For the header's item count (shop.context_processors.cart): the same cart, already read.
@@ -103,11 +108,13 @@ def cart_add(request):
             session=request.session,
             product_id=form.cleaned_data["product"],
             quantity=form.cleaned_data["quantity"],
+            variant_id=form.cleaned_data["variant"],
+            option_values=form.option_values(),
         )
     except services.CartError as error:
         return _refused(request, error.message, status=error.status, back_to=back_to)
     added = form.cleaned_data["quantity"]
-    message = f"Added {added} of {line.product.title} to your cart (you now have {line.quantity})."
+    message = f"Added {added} of {line.display_name} to your cart (you now have {line.quantity})."
     return _success(request, message, redirect_to=back_to)
 
 
@@ -128,7 +135,7 @@ def cart_line_update(request, line_id: int):
         )
     except services.CartError as error:
         return _refused(request, error.message, status=error.status, back_to=cart_url)
-    return _success(request, f"{line.product.title}: quantity set to {line.quantity}.", redirect_to=cart_url)
+    return _success(request, f"{line.display_name}: quantity set to {line.quantity}.", redirect_to=cart_url)
 
 
 @require_POST
@@ -137,10 +144,10 @@ def cart_line_remove(request, line_id: int):
     if line_id > MAX_LINE_ID:
         return _refused(request, "That line is not in your cart.", status=404, back_to=cart_url)
     try:
-        product = services.cart_remove_line(user=request.user, session=request.session, line_id=line_id)
+        line = services.cart_remove_line(user=request.user, session=request.session, line_id=line_id)
     except services.CartError as error:
         return _refused(request, error.message, status=error.status, back_to=cart_url)
-    return _success(request, f"Removed {product.title} from your cart.", redirect_to=cart_url)
+    return _success(request, f"Removed {line.display_name} from your cart.", redirect_to=cart_url)
 
 
 @require_POST

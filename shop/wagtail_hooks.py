@@ -44,34 +44,34 @@ class StockForm(WagtailAdminModelForm):
         fields = ["quantity"]
 
     def save(self, commit=True):
-        return stock_set(product=self.instance.product, quantity=self.cleaned_data["quantity"])
+        return stock_set(variant=self.instance.variant, quantity=self.cleaned_data["quantity"])
 
 
 class StockCreateForm(StockForm):
-    """For a product that has no stock row yet (one made before rows were made with every product)."""
+    """For a variant that has no stock row yet (one made before rows were made with every variant)."""
 
     class Meta:
         model = Stock
-        fields = ["product", "quantity"]
+        fields = ["variant", "quantity"]
 
     def save(self, commit=True):
-        return stock_set(product=self.cleaned_data["product"], quantity=self.cleaned_data["quantity"])
+        return stock_set(variant=self.cleaned_data["variant"], quantity=self.cleaned_data["quantity"])
 
 
 class StockViewSet(ModelViewSet):
-    """Admin → Stock: units on hand per product, changed directly (no page revision, nothing to publish)."""
+    """Admin → Stock: units on hand per variant, changed directly (no page revision, nothing to publish)."""
 
     model = Stock
     icon = "tag"
     menu_label = "Stock"
     add_to_admin_menu = True
     menu_order = 210
-    list_display = ["product", "quantity", "updated_at"]
-    search_fields = ["product__title", "product__sku"]
-    ordering = ["product__title", "pk"]
+    list_display = ["variant", "quantity", "updated_at"]
+    search_fields = ["variant__product__title", "variant__sku"]
+    ordering = ["variant__sku", "pk"]
 
     def get_queryset(self, request):
-        return Stock.objects.select_related("product")
+        return Stock.objects.select_related("variant__product")
 
     def get_form_class(self, for_update=False):
         return StockForm if for_update else StockCreateForm

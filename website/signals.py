@@ -15,7 +15,7 @@ from django.db.models.signals import post_delete, post_save, pre_delete
 from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
-from shop.models import Order, OrderLine, ProductPage, ShopIndexPage, Stock
+from shop.models import Order, OrderLine, ProductPage, ProductVariant, ShopIndexPage, Stock
 from website.context_processors import SECTION_MODELS, SECTIONS_CACHE_KEY
 from website.models import SiteBranding
 from website.page_cache import page_cache_purge, page_cache_purge_on_commit, page_cache_purge_site
@@ -80,29 +80,40 @@ def _page_saved(sender, instance, created, **kwargs):
 
 
 def _stock_saved(sender, instance, **kwargs):
-    page_cache_purge_on_commit(pages=[instance.product, *ShopIndexPage.objects.all()])
+    product = ProductPage.objects.filter(variants=instance.variant_id).first()
+    page_cache_purge_on_commit(pages=[product, *ShopIndexPage.objects.all()])
 
 
 def order_products_purge(*, order_id: int) -> None:
     """Purge the order's products whose pages could show something else now, and the listing if it could.
 
-    A product page shows availability as a label ("Only 3 left" at or below SHOP_LOW_STOCK_THRESHOLD, "Sold out")
-    and a quantity choice up to SHOP_MAX_QUANTITY_PER_LINE; an order moves availability by its line's quantity.
-    When the figure stays above both bounds before and after, the page is the same and stays cached.
+    A product page shows each variant's availability as a label ("Only 3 left" at or below
+    SHOP_LOW_STOCK_THRESHOLD, "Sold out") and a quantity choice up to SHOP_MAX_QUANTITY_PER_LINE; an order moves a
+    variant's availability by its line's quantity. When the figure stays above both bounds before and after, the
+    page is the same and stays cached. The listing shows "Sold out" when every variant is: judged on the product's
+    total.
     """
-    quantities = dict(
-        OrderLine.objects.filter(order_id=order_id, product__isnull=False).values_list("product", "quantity")
+    rows = list(
+        OrderLine.objects.filter(order_id=order_id, variant__isnull=False).values_list("product", "variant", "quantity")
     )
-    if not quantities:
+    if not rows:
         return
+    by_variant = {variant_id: quantity for _product_id, variant_id, quantity in rows}
+    by_product: dict[int, int] = {}
+    for product_id, _variant_id, quantity in rows:
+        by_product[product_id] = by_product.get(product_id, 0) + quantity
     threshold = settings.SHOP_LOW_STOCK_THRESHOLD
     page_bound = max(threshold, settings.SHOP_MAX_QUANTITY_PER_LINE)
+    low_products = {
+        variant.product_id
+        for variant in ProductVariant.objects.filter(pk__in=by_variant).with_availability()
+        if variant.available_quantity - by_variant[variant.pk] <= page_bound
+    }
     changed, listing_changed = [], False
-    for product in ProductPage.objects.filter(pk__in=quantities).with_availability():
-        lowest = product.available_quantity - quantities[product.pk]
-        if lowest <= page_bound:
+    for product in ProductPage.objects.filter(pk__in=by_product).with_availability():
+        if product.pk in low_products:
             changed.append(product)
-        listing_changed = listing_changed or lowest <= threshold
+        listing_changed = listing_changed or product.available_quantity - by_product[product.pk] <= threshold
     if listing_changed:
         changed.extend(ShopIndexPage.objects.all())
     page_cache_purge(pages=changed)

@@ -40,6 +40,7 @@ def make_order(user, product, *, quantity=1, status=Order.Status.PENDING, hold_m
     OrderLine.objects.create(
         order=order,
         product=product,
+        variant=product.variants.get(),
         title=product.title,
         sku=product.sku,
         unit_price_amount=product.price_amount,
@@ -47,7 +48,11 @@ def make_order(user, product, *, quantity=1, status=Order.Status.PENDING, hold_m
     )
     if hold_minutes is not None:
         StockHold.objects.create(
-            order=order, product=product, quantity=quantity, expires_at=timezone.now() + timedelta(minutes=hold_minutes)
+            order=order,
+            product=product,
+            variant=product.variants.get(),
+            quantity=quantity,
+            expires_at=timezone.now() + timedelta(minutes=hold_minutes),
         )
     return order
 

@@ -95,7 +95,7 @@ def test_a_known_address_puts_the_order_on_that_account_without_signing_anyone_i
     client, stripe_sandbox, product, user, django_capture_on_commit_callbacks
 ):
     own_cart = Cart.objects.create(user=user)
-    LineItem.objects.create(cart=own_cart, product=product, quantity=1)
+    LineItem.objects.create(cart=own_cart, product=product, variant=product.variants.get(), quantity=1)
     order, charge = guest_checkout(client, product)
 
     pay_and_deliver(stripe_sandbox, client, charge, user.email.upper(), django_capture_on_commit_callbacks)

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from shop.factories import CartFactory, ImageFactory, LineItemFactory, ProductPageFactory, ShopIndexPageFactory
 from shop.models import Cart, LineItem, ProductPage, ShopIndexPage
@@ -52,17 +53,24 @@ class TestShopPageRules(WagtailPageTestCase):
         self.assertCanCreate(
             self.shop,
             ProductPage,
-            {
-                "title": "Brass pen",
-                "slug": "brass-pen",
-                "sku": "PEN-9",
-                "summary": "Machined brass.",
-                "body": '{"blocks": [], "entityMap": {}}',
-                "price_amount": "4500",
-                "price_currency": "USD",
-            },
+            nested_form_data(
+                {
+                    "title": "Brass pen",
+                    "slug": "brass-pen",
+                    "sku": "PEN-9",
+                    "summary": "Machined brass.",
+                    "body": '{"blocks": [], "entityMap": {}}',
+                    "price_amount": "4500",
+                    "price_currency": "USD",
+                    "options": inline_formset([]),
+                    "variants": inline_formset([]),
+                }
+            ),
         )
-        assert ProductPage.objects.get(sku="PEN-9").live
+        product = ProductPage.objects.get(sku="PEN-9")
+        assert product.live
+        # Without options: its one implicit variant, with the product's SKU.
+        assert list(product.variants.values_list("sku", flat=True)) == ["PEN-9"]
 
 
 def test_sku_is_unique_in_validation_and_in_the_database(make_product):
@@ -145,12 +153,12 @@ def test_products_are_found_by_wagtail_search(make_product):
     assert [p.title for p in ProductPage.objects.live().autocomplete("Bra")] == ["Brass pen"]
 
 
-def test_one_line_per_product_per_cart(product):
+def test_one_line_per_variant_per_cart(product):
     cart = CartFactory()
     LineItemFactory(cart=cart, product=product)
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        LineItem.objects.create(cart=cart, product=product, quantity=1)
+        LineItem.objects.create(cart=cart, product=product, variant=product.variants.get(), quantity=1)
 
 
 def test_line_quantity_must_be_positive(product):

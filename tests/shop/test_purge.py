@@ -44,7 +44,9 @@ def pending_order_holding_stock(user, product, *, hold_for=timedelta(minutes=30)
     order = Order.objects.create(
         number=f"T-{Order.objects.count() + 1}", user=user, currency="USD", total_amount=product.price_amount
     )
-    StockHold.objects.create(order=order, product=product, quantity=1, expires_at=timezone.now() + hold_for)
+    StockHold.objects.create(
+        order=order, product=product, variant=product.variants.get(), quantity=1, expires_at=timezone.now() + hold_for
+    )
     return order
 
 

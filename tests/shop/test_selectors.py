@@ -18,7 +18,13 @@ def _hold(user, product, quantity, *, expires_in):
     order = Order.objects.create(
         number=f"T-{Order.objects.count() + 1}", user=user, currency="USD", total_amount=product.price_amount
     )
-    StockHold.objects.create(order=order, product=product, quantity=quantity, expires_at=timezone.now() + expires_in)
+    StockHold.objects.create(
+        order=order,
+        product=product,
+        variant=product.variants.get(),
+        quantity=quantity,
+        expires_at=timezone.now() + expires_in,
+    )
 
 
 def _as_tuples(summary):

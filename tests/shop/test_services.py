@@ -214,7 +214,7 @@ def test_remove_deletes_the_line_and_keeps_the_cart(product, session):
 
     removed = services.cart_remove_line(user=ANONYMOUS, session=session, line_id=line.pk)
 
-    assert removed == product
+    assert removed.product == product
     assert not LineItem.objects.exists()
     assert Cart.objects.count() == 1
 

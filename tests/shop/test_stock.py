@@ -12,9 +12,13 @@ def on_hand(product) -> int:
     return ProductPage.objects.get(pk=product.pk).stock_on_hand
 
 
+def variant_id(product) -> int:
+    return product.variants.get().pk
+
+
 def test_publishing_an_old_revision_leaves_the_stock_sales_left(product):
     old_revision = product.save_revision()
-    stock_change(product_id=product.pk, delta=-3)
+    stock_change(variant_id=variant_id(product), delta=-3)
 
     old_revision.publish()
 
@@ -23,7 +27,7 @@ def test_publishing_an_old_revision_leaves_the_stock_sales_left(product):
 
 def test_saving_a_page_loaded_before_a_sale_keeps_the_sale(product):
     loaded = ProductPage.objects.get(pk=product.pk)
-    stock_change(product_id=product.pk, delta=-5)
+    stock_change(variant_id=variant_id(product), delta=-5)
 
     loaded.summary = "Now glazed in blue."
     loaded.save_revision().publish()
@@ -40,15 +44,15 @@ def test_revisions_carry_no_stock_figure(product):
 
 
 def test_a_sale_never_takes_stock_below_zero(product):
-    stock_change(product_id=product.pk, delta=-25)
+    stock_change(variant_id=variant_id(product), delta=-25)
 
     assert on_hand(product) == 0
 
 
 def test_a_restock_of_a_product_without_a_stock_row_makes_one(product):
-    Stock.objects.filter(product=product).delete()
+    Stock.objects.filter(variant__product=product).delete()
 
-    stock_change(product_id=product.pk, delta=2)
+    stock_change(variant_id=variant_id(product), delta=2)
 
     assert on_hand(product) == 2
 
@@ -62,23 +66,24 @@ def test_an_editor_sets_a_negative_figure_and_nothing_changes(product):
 
 def test_stock_quantities_reads_many_products_at_once(make_product, django_assert_num_queries):
     first, second = make_product(stock_on_hand=3), make_product(stock_on_hand=0)
+    ids = [variant_id(first), variant_id(second)]
 
     with django_assert_num_queries(1):
-        assert stock_quantities(product_ids=[first.pk, second.pk]) == {first.pk: 3, second.pk: 0}
+        assert stock_quantities(variant_ids=ids) == {ids[0]: 3, ids[1]: 0}
 
 
 def test_a_new_product_starts_with_a_stock_row_of_none(shop_index):
     product = ProductPage(title="Fresh", slug="fresh", sku="FRESH-1", price_amount=100)
     shop_index.add_child(instance=product)
 
-    assert Stock.objects.get(product=product).quantity == 0
+    assert Stock.objects.get(variant__product=product).quantity == 0
 
 
 def test_an_editor_sets_stock_in_the_admin_without_a_page_revision(client, admin_user, product):
     client.force_login(admin_user)
     revisions_before = product.revisions.count()
-    stock = Stock.objects.get(product=product)
-    stock_change(product_id=product.pk, delta=-4)
+    stock = Stock.objects.get(variant__product=product)
+    stock_change(variant_id=variant_id(product), delta=-4)
 
     response = client.post(f"/admin/stock/edit/{stock.pk}/", {"quantity": "35"})
 

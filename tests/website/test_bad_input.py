@@ -73,7 +73,14 @@ def make_order(user, status, product, total=1800):
         number=f"ORD-{user.username}-{status}", user=user, email=user.email, currency="USD", total_amount=total
     )
     Order.objects.filter(pk=order.pk).update(status=status)
-    OrderLine.objects.create(order=order, product=product, title=product.title, unit_price_amount=total, quantity=1)
+    OrderLine.objects.create(
+        order=order,
+        product=product,
+        variant=product.variants.get(),
+        title=product.title,
+        unit_price_amount=total,
+        quantity=1,
+    )
     order.refresh_from_db()
     return order
 
@@ -103,7 +110,13 @@ def world(stripe_sandbox, home_page):
     mallory_line = LineItemFactory(cart=CartFactory(user=mallory), product=product, quantity=1, price_seen_amount=1800)
     attach_card(alice)
     pending = make_order(alice, Order.Status.PENDING, product)
-    StockHold.objects.create(order=pending, product=product, quantity=1, expires_at=timezone.now() + timedelta(hours=1))
+    StockHold.objects.create(
+        order=pending,
+        product=product,
+        variant=product.variants.get(),
+        quantity=1,
+        expires_at=timezone.now() + timedelta(hours=1),
+    )
     return World(
         alice=alice,
         mallory=mallory,
@@ -149,7 +162,7 @@ def snapshot() -> dict:
             )
         },
         "lines": sorted(LineItem.objects.values_list("pk", "quantity", "cart_id", "product_id")),
-        "products": sorted(ProductPage.objects.values_list("pk", "stocks__quantity", "price_amount", "live")),
+        "products": sorted(ProductPage.objects.values_list("pk", "variants__stock__quantity", "price_amount", "live")),
         "orders": sorted(Order.objects.values_list("pk", "status", "refund_reason", "restocked_at", "paid_at")),
         "jobs": sorted(JobPage.objects.values_list("pk", "title", "company", "live", "paid_until", "how_to_apply")),
         "charges": sorted(Charge.objects.values_list("pk", "status", "amount_refunded")),

@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from jobs.factories import JobIndexPageFactory, JobPageFactory, record_payment
 from shop.factories import ProductPageFactory, ShopIndexPageFactory
@@ -189,9 +190,11 @@ def test_an_order_for_one_product_leaves_another_product_cached(client, user, sh
     warm(client, "/shop/mug/")
     warm(client, "/shop/pen/")
     order = Order.objects.create(number="ORD-1", user=user, currency="USD", total_amount=1800, status="paid")
-    OrderLine.objects.create(order=order, product=mug, title="Stoneware mug", unit_price_amount=1800, quantity=1)
+    OrderLine.objects.create(
+        order=order, product=mug, variant=mug.variants.get(), title="Stoneware mug", unit_price_amount=1800, quantity=1
+    )
 
-    stock_change(product_id=mug.pk, delta=-1)
+    stock_change(variant_id=mug.variants.get().pk, delta=-1)
     order_products_purge(order_id=order.pk)
 
     assert client.get("/shop/pen/")[STATUS] == "hit"
@@ -203,9 +206,11 @@ def test_an_order_for_one_product_leaves_another_product_cached(client, user, sh
 def test_a_sale_that_changes_nothing_visible_keeps_the_product_cached(client, user, mug):
     warm(client, "/shop/mug/")
     order = Order.objects.create(number="ORD-2", user=user, currency="USD", total_amount=1800, status="paid")
-    OrderLine.objects.create(order=order, product=mug, title="Stoneware mug", unit_price_amount=1800, quantity=1)
+    OrderLine.objects.create(
+        order=order, product=mug, variant=mug.variants.get(), title="Stoneware mug", unit_price_amount=1800, quantity=1
+    )
 
-    stock_change(product_id=mug.pk, delta=-1)
+    stock_change(variant_id=mug.variants.get().pk, delta=-1)
     order_products_purge(order_id=order.pk)
 
     assert client.get("/shop/mug/")[STATUS] == "hit"
@@ -214,7 +219,9 @@ def test_a_sale_that_changes_nothing_visible_keeps_the_product_cached(client, us
 def test_a_restock_purges_the_product_it_put_back(client, user, mug, django_capture_on_commit_callbacks):
     stock_set(product=mug, quantity=0)
     order = Order.objects.create(number="ORD-3", user=user, currency="USD", total_amount=1800, status="paid")
-    OrderLine.objects.create(order=order, product=mug, title="Stoneware mug", unit_price_amount=1800, quantity=2)
+    OrderLine.objects.create(
+        order=order, product=mug, variant=mug.variants.get(), title="Stoneware mug", unit_price_amount=1800, quantity=2
+    )
     warm(client, "/shop/mug/")
     assert b"Sold out" in client.get("/shop/mug/").content
 
@@ -260,7 +267,12 @@ def test_a_previewed_draft_never_reaches_the_public(client, admin_user, home_pag
     """The DRAFT-LEAK steps: save a draft titled "DRAFT-LEAK", open Preview, then GET the page anonymously."""
     if kind == "product":
         page, url = ProductPage.objects.get(pk=mug.pk), "/shop/mug/"
-        fields = {"sku": page.sku, "price_amount": page.price_amount, "price_currency": page.price_currency}
+        fields = {
+            "sku": page.sku,
+            "price_amount": page.price_amount,
+            "price_currency": page.price_currency,
+            **nested_form_data({"options": inline_formset([]), "variants": inline_formset([])}),
+        }
     elif kind == "home":
         page, url, fields = home_page, "/", {}
     else:
