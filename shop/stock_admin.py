@@ -29,7 +29,7 @@ from wagtail.admin.views import generic
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
-from wagtail.admin.widgets.button import HeaderButton
+from wagtail.admin.widgets.button import Button, HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
 
 from shop.models import ProductPage, ProductVariant, Stock
@@ -106,8 +106,11 @@ class ProductListingIndexView(IndexView):
         return super().get_table(products)
 
     @cached_property
-    def header_buttons(self):
-        return [*super().header_buttons, *stock_csv_buttons(self.request.user)]
+    def header_more_buttons(self):
+        # In the "more" menu: the listing's header has no room left beside its title, search and filters.
+        links = stock_csv_links(self.request.user)
+        more = [Button(label, url=url, icon_name=icon, priority=50) for label, url, icon in links]
+        return [*super().header_more_buttons, *more]
 
 
 class StockIndexView(generic.IndexView):
@@ -115,16 +118,18 @@ class StockIndexView(generic.IndexView):
 
     @cached_property
     def header_buttons(self):
-        return [*super().header_buttons, *stock_csv_buttons(self.request.user)]
+        links = stock_csv_links(self.request.user)
+        return [*super().header_buttons, *(HeaderButton(label, url=url, icon_name=icon) for label, url, icon in links)]
 
 
-def stock_csv_buttons(user) -> list[HeaderButton]:
-    buttons = []
+def stock_csv_links(user) -> list[tuple[str, str, str]]:
+    """(label, URL, icon) of the stock CSV views this user may use."""
+    links = []
     if can_view_stock(user):
-        buttons.append(HeaderButton("Export stock CSV", url=reverse("stock:export_csv"), icon_name="download"))
+        links.append(("Export stock CSV", reverse("stock:export_csv"), "download"))
     if can_change_stock(user):
-        buttons.append(HeaderButton("Import stock CSV", url=reverse("stock:import_csv"), icon_name="upload"))
-    return buttons
+        links.append(("Import stock CSV", reverse("stock:import_csv"), "upload"))
+    return links
 
 
 class WholeNumberFilter(django_filters.NumberFilter):
