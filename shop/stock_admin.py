@@ -215,7 +215,18 @@ def _safe_next_url(request) -> str:
     return reverse("products:index")
 
 
-class VariantStockEditView(WagtailAdminTemplateMixin, FormView):
+class StockFormView(WagtailAdminTemplateMixin, FormView):
+    """A stock form in the admin: Home → Products → its title, in the header."""
+
+    def get_breadcrumbs_items(self):
+        return [
+            *self.breadcrumbs_items,
+            {"url": reverse("products:index"), "label": "Products"},
+            {"url": "", "label": self.get_header_title()},
+        ]
+
+
+class VariantStockEditView(StockFormView):
     """One variant's units on hand, set from the product listing: no page revision, nothing to publish."""
 
     form_class = VariantStockForm
@@ -282,10 +293,10 @@ class StockImportForm(forms.Form):
     )
 
 
-class StockImportView(WagtailAdminTemplateMixin, FormView):
+class StockImportView(StockFormView):
     form_class = StockImportForm
     template_name = "shop/admin/stock_import.html"
-    page_title = "Import stock"
+    page_title = "Import stock CSV"
     header_icon = "upload"
 
     def dispatch(self, request, *args, **kwargs):
