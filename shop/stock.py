@@ -59,3 +59,37 @@ def stock_set(*, quantity: int, variant: ProductVariant | None = None, product: 
             raise StockError("That variant no longer exists.")
         stock, _created = Stock.objects.update_or_create(variant_id=variant.pk, defaults={"quantity": int(quantity)})
     return stock
+
+
+def stocks_set(*, quantities: dict[int, int]) -> int:
+    """Several variants' units on hand stated at once (a stock count, a CSV import): all of them or none.
+
+    One transaction; the variant rows are locked first, in ascending id (shop.holds' lock order), so a checkout sees
+    the figures before or after, never half of them. Returns how many variants' figures changed. A variant that no
+    longer exists, or a figure below zero, changes nothing at all. Each changed row is saved (not bulk-updated) so
+    the page cache hears of it as of an editor's single change.
+    """
+    if any(quantity is None or int(quantity) < 0 for quantity in quantities.values()):
+        raise StockError("Stock on hand cannot be negative.")
+    wanted = {int(variant_id): int(quantity) for variant_id, quantity in quantities.items()}
+    with transaction.atomic():
+        locked = variants_lock(wanted)
+        missing = sorted(set(wanted) - set(locked))
+        if missing:
+            raise StockError(f"{len(missing)} of those variants no longer exist: nothing was changed.")
+        rows = {stock.variant_id: stock for stock in Stock.objects.filter(variant_id__in=wanted).order_by()}
+        changed = 0
+        for variant_id in sorted(wanted):
+            quantity = wanted[variant_id]
+            stock = rows.get(variant_id)
+            if stock is None and quantity:  # no row reads as 0 on hand (stock_quantities)
+                Stock.objects.create(variant_id=variant_id, quantity=quantity)
+            elif stock is None:
+                continue
+            elif stock.quantity != quantity:
+                stock.quantity = quantity
+                stock.save(update_fields=["quantity", "updated_at"])
+            else:
+                continue
+            changed += 1
+    return changed

@@ -11,12 +11,22 @@ from shop.admin_views import OrderPermissionPolicy, OrdersDashboardPanel, OrderV
 from shop.models import Order, ProductPage, Stock
 from shop.shipping_admin import ShippingRateViewSet
 from shop.stock import stock_set
+from shop.stock_admin import (
+    ProductListingIndexView,
+    ProductStockFilterSet,
+    StockIndexView,
+    VariantStockColumn,
+    stock_urlpatterns,
+)
 
 
 class ProductListingViewSet(PageListingViewSet):
-    """Admin → Products: every product with its SKU, price and stock, searchable and sortable."""
+    """Admin → Products: every product with its SKU, price and each variant's stock, searchable, sortable and
+    filterable by low stock (shop.stock_admin)."""
 
     model = ProductPage
+    index_view_class = ProductListingIndexView
+    filterset_class = ProductStockFilterSet
     icon = "tag"
     menu_label = "Products"
     add_to_admin_menu = True
@@ -26,7 +36,7 @@ class ProductListingViewSet(PageListingViewSet):
         PageTitleColumn("title", label="Title", sort_key="title", classname="title"),
         Column("sku", label="SKU", sort_key="sku"),
         Column("price_display", label="Price", sort_key="price_amount"),
-        Column("stock_on_hand", label="Stock on hand"),
+        VariantStockColumn("variant_stock", label="Stock per variant"),
         Column("requires_shipping", label="Ships", sort_key="requires_shipping"),
         PageStatusColumn("status", label="Status", sort_key="live"),
         DateColumn("latest_revision_created_at", label="Updated", sort_key="latest_revision_created_at"),
@@ -62,6 +72,7 @@ class StockViewSet(ModelViewSet):
     """Admin → Stock: units on hand per variant, changed directly (no page revision, nothing to publish)."""
 
     model = Stock
+    index_view_class = StockIndexView
     icon = "tag"
     menu_label = "Stock"
     add_to_admin_menu = True
@@ -75,6 +86,9 @@ class StockViewSet(ModelViewSet):
 
     def get_form_class(self, for_update=False):
         return StockForm if for_update else StockCreateForm
+
+    def get_urlpatterns(self):
+        return [*super().get_urlpatterns(), *stock_urlpatterns()]
 
 
 stock_viewset = StockViewSet("stock")
