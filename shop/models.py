@@ -9,11 +9,12 @@ from django.db import models
 from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
+from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminPageForm
-from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
+from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
-from wagtail.models import Page, PageManager
+from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
 
 from billing.money import CURRENCY_CHOICES, format_amount
@@ -21,8 +22,8 @@ from serving.routing import ServedPage
 from shop.countries import country_name, parse_country_codes
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
-    DETAIL_RENDITION,
     FIRST_HOLD_EXPIRY_ANNOTATION,
+    MAIN_IMAGE_ATTR,
     STOCK_ANNOTATION,
     CartQuerySet,
     LineItemQuerySet,
@@ -113,13 +114,6 @@ class ProductPage(ServedPage, Page):
     )
     summary = models.CharField(max_length=255, blank=True, help_text="One or two sentences for listings.")
     body = RichTextField(blank=True)
-    image = models.ForeignKey(
-        "wagtailimages.Image",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     price_amount = models.PositiveIntegerField(
         "price",
         validators=[MinValueValidator(1)],
@@ -136,7 +130,13 @@ class ProductPage(ServedPage, Page):
     content_panels = Page.content_panels + [
         FieldPanel("sku"),
         FieldPanel("summary"),
-        FieldPanel("image"),
+        InlinePanel(
+            "gallery_images",
+            heading="Images",
+            label="Image",
+            help_text="The first image is the product's picture on the shop page, in the cart and when shared. "
+            "Drag to reorder. Shown at 4:3, cropped around the image's focal point.",
+        ),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]), HelpPanel(STOCK_HELP)],
             heading="Price and stock",
@@ -167,8 +167,20 @@ class ProductPage(ServedPage, Page):
 
     @classmethod
     def serving_queryset(cls):
-        """Served with its availability, the end of its first stock hold and its image in the page's own query."""
-        return cls.objects.with_availability().with_first_hold_expiry().with_images(DETAIL_RENDITION)
+        """Served with its availability and the end of its first stock hold in the page's own query, and its gallery
+        with the renditions the page shows in two more, whatever the number of images."""
+        return cls.objects.with_availability().with_first_hold_expiry().with_gallery()
+
+    @property
+    def main_image(self) -> "ProductImage | None":
+        """The first gallery image: the product's picture on listings, in the cart and when shared; None without.
+
+        Reads what a listing or cart prefetched (`with_main_image()`), else the gallery (prefetched by
+        `with_gallery()`, or one query; a preview's unsaved gallery comes from memory).
+        """
+        first_only = getattr(self, MAIN_IMAGE_ATTR, None)
+        images = first_only if first_only is not None else self.gallery_images.all()
+        return next(iter(images), None)
 
     @property
     def stock_on_hand(self) -> int:
@@ -255,6 +267,28 @@ class ProductPage(ServedPage, Page):
         context = super().get_context(request, *args, **kwargs)
         context["add_to_cart_form"] = AddToCartForm(product=self)
         return context
+
+
+class ProductImage(Orderable):
+    """One picture in a product's gallery, in the order editors give them; the first is the product's main image."""
+
+    page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
+    # Required, not the image's title: titles are file names more often than descriptions ("IMG_2041"), and the
+    # same picture may need other words on another product.
+    alt_text = models.CharField(
+        "alt text",
+        max_length=255,
+        help_text="What the picture shows, for people who cannot see it (e.g. “Blue mug, side view, on oak”).",
+    )
+
+    panels = [FieldPanel("image"), FieldPanel("alt_text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "product image"
+
+    def __str__(self):
+        return self.alt_text
 
 
 class Cart(models.Model):
