@@ -105,22 +105,14 @@ def _cap(draw, main, accent):
 
 
 def _socks(draw, main, accent):
-    for dx, colour in ((-90, _mix(main, "#000000", 0.2)), (60, main)):
-        draw.polygon(
-            [
-                (500 + dx, 160),
-                (640 + dx, 160),
-                (640 + dx, 560),
-                (700 + dx, 650),
-                (650 + dx, 730),
-                (470 + dx, 700),
-                (430 + dx, 640),
-                (500 + dx, 560),
-            ],
-            fill=colour,
-        )
-        draw.rectangle((500 + dx, 160, 640 + dx, 230), fill=accent)
-        draw.pieslice((430 + dx, 620, 560 + dx, 740), 90, 270, fill=accent)
+    for dx, dy, colour in ((-130, -30, _mix(main, "#000000", 0.2)), (40, 30, main)):
+        draw.rounded_rectangle((470 + dx, 170 + dy, 600 + dx, 600 + dy), radius=18, fill=colour)  # the leg
+        draw.rounded_rectangle((470 + dx, 500 + dy, 740 + dx, 640 + dy), radius=66, fill=colour)  # the foot
+        draw.pieslice((470 + dx, 520 + dy, 590 + dx, 640 + dy), 90, 180, fill=accent)  # heel
+        draw.pieslice((640 + dx, 500 + dy, 740 + dx, 640 + dy), 270, 90, fill=accent)  # toe
+        draw.rectangle((470 + dx, 170 + dy, 600 + dx, 240 + dy), fill=accent)  # ribbed cuff
+        for x in range(490 + dx, 600 + dx, 22):
+            draw.line((x, 176 + dy, x, 234 + dy), fill=_mix(accent, "#000000", 0.15), width=5)
 
 
 def _bottle(draw, main, accent):
