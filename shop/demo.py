@@ -209,6 +209,18 @@ def add_demo_gallery(product: ProductPage, *, colour: str) -> list[ProductImage]
     return gallery
 
 
+def upgrade_demo_product(product: ProductPage, *, colour: str) -> bool:
+    """A product an older demo made (its description its summary again, one picture at most, no draft pending) gets
+    this demo's description and pictures, published. Anything an editor changed is left alone. True if upgraded."""
+    untouched = product.body == f"<p>{product.summary}</p>" and not product.has_unpublished_changes
+    if not untouched or product.gallery_images.count() > 1:
+        return False
+    product.body = DEMO_DETAILS[product.sku][4]
+    add_demo_gallery(product, colour=colour)  # replaces the one picture the gallery migration copied
+    product.save_revision().publish()
+    return True
+
+
 def prepare_renditions(products) -> int:
     """Make now every rendition the site's pages show of these products' pictures (shop.querysets.ALL_RENDITIONS),
     so the first visitor does not wait for them. Only the missing ones are made; returns how many images it read."""
@@ -240,9 +252,11 @@ def seed_shop_index(stdout) -> ShopIndexPage:
 def seed(stdout):
     stdout.write("Shop demo content:")
     index = seed_shop_index(stdout)
-    created = 0
+    created = upgraded = 0
     for sku, title, summary, price, currency, stock, colour, _shape in DEMO_PRODUCTS:
-        if ProductPage.objects.filter(sku=sku).exists():
+        existing = ProductPage.objects.filter(sku=sku).first()
+        if existing is not None:
+            upgraded += upgrade_demo_product(existing, colour=colour)
             continue
         product = ProductPage(
             title=title,
@@ -259,6 +273,8 @@ def seed(stdout):
         stock_set(product=product, quantity=stock)
         created += 1
     stdout.write(f"  {created} products created, {len(DEMO_PRODUCTS) - created} already there")
+    if upgraded:
+        stdout.write(f"  {upgraded} products from an older demo given a description and pictures")
     if settings.SHOP_DEMO_PREPARE_RENDITIONS:
         read = prepare_renditions(ProductPage.objects.filter(sku__in=[row[0] for row in DEMO_PRODUCTS]))
         stdout.write(f"  renditions of {read} product pictures ready")

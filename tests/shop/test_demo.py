@@ -5,6 +5,7 @@ from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
 from shop import demo
+from shop.factories import ImageFactory
 from shop.models import ProductImage, ProductPage, ShippingRate, ShopIndexPage
 from shop.querysets import ALL_RENDITIONS
 
@@ -65,6 +66,33 @@ def test_seed_twice_changes_nothing(home_page):
     assert list(ProductPage.objects.filter(requires_shipping=False).values_list("sku", flat=True)) == ["PDF-001"]
     assert ProductPage.objects.get(sku="MUG-001").requires_shipping
     assert sorted(ShippingRate.objects.values_list("name", flat=True)) == ["Express", "International", "Standard"]
+
+
+def test_seed_upgrades_products_an_older_demo_made_and_leaves_edited_ones_alone(home_page):
+    demo.seed(io.StringIO())
+    # As the older demo left them (and the gallery migration): the summary again, one picture.
+    for sku in ("MUG-001", "PEN-001"):
+        product = ProductPage.objects.get(sku=sku)
+        product.body = f"<p>{product.summary}</p>"
+        product.gallery_images = [ProductImage(image=ImageFactory(), alt_text=product.title)]
+        product.save_revision().publish()
+    edited = ProductPage.objects.get(sku="PEN-001")
+    edited.body = "<p>Our own words.</p>"
+    edited.save_revision().publish()
+
+    out = io.StringIO()
+    demo.seed(out)
+
+    mug = ProductPage.objects.get(sku="MUG-001")
+    assert mug.body == demo.DEMO_DETAILS["MUG-001"][4]
+    assert mug.gallery_images.count() == 3
+    assert mug.get_latest_revision_as_object().body == mug.body and not mug.has_unpublished_changes
+    pen = ProductPage.objects.get(sku="PEN-001")
+    assert pen.body == "<p>Our own words.</p>" and pen.gallery_images.count() == 1
+    assert "1 products from an older demo" in out.getvalue()
+    before = _state()
+    demo.seed(io.StringIO())
+    assert _state() == before
 
 
 def test_prepare_renditions_makes_those_the_pages_show_once(make_product):
