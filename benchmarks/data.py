@@ -114,7 +114,6 @@ def ensure_shop(size: int):
             "sku": f"BENCH-{number:06d}",
             "summary": f"A sturdy thing, number {number}, made to last.",
             "body": "<p>Made to last, and priced fairly.</p>",
-            "image": None,
             "price_amount": 500 + (number * 37) % 10_000,
             "price_currency": "USD",
             # Digital: the order stream then checks out without an address or a shipping rate (shipping is not
@@ -123,7 +122,6 @@ def ensure_shop(size: int):
         }
         for number in range(have + 1, size + 1)
     ]
-    # image is a ForeignKey: its column is image_id and the row key must be the field name.
     bulk_add_children(index, ProductPage, rows)
     # Bulk-added pages skip ProductPage.save(): their implicit variants (the product's SKU) and those variants' stock
     # rows (shop.Stock) are made here.

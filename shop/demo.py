@@ -1,17 +1,16 @@
-"""Demo content for the shop: the catalogue page and a dozen products with generated pictures.
+"""Demo content for the shop: the catalogue page and a dozen products, each with a description and three
+generated pictures (shop.demo_pictures).
 
 Idempotent: products are keyed on SKU, so a second run finds them all and changes nothing.
 """
 
-import io
-
-from django.core.files.images import ImageFile
-from PIL import Image as PILImage
-from PIL import ImageDraw, ImageFont
+from django.conf import settings
 from wagtail.images import get_image_model
 from wagtail.models import Site
 
-from shop.models import ProductOption, ProductPage, ProductVariant, ShippingRate, ShopIndexPage
+from shop.demo_pictures import SCENES, product_picture_file
+from shop.models import ProductImage, ProductOption, ProductPage, ProductVariant, ShippingRate, ShopIndexPage
+from shop.querysets import ALL_RENDITIONS
 from shop.stock import stock_set
 
 # sku, title, summary, price (minor units), currency, stock, colour, shape
@@ -73,24 +72,194 @@ DEMO_SHIPPING_RATES = [
 ]
 
 
-def render_product_image(title: str, colour: str, shape: str) -> ImageFile:
-    """An 800 by 600 PNG: a coloured shape on a pale ground with the product's name."""
-    canvas = PILImage.new("RGB", (800, 600), "#f4f5f7")
-    draw = ImageDraw.Draw(canvas)
-    box = (220, 90, 580, 450)
-    if shape == "ellipse":
-        draw.ellipse(box, fill=colour)
-    elif shape == "triangle":
-        draw.polygon([(400, 90), (580, 450), (220, 450)], fill=colour)
-    else:
-        draw.rounded_rectangle(box, radius=24, fill=colour)
-    font = ImageFont.load_default(size=40)
-    text_width = draw.textlength(title, font=font)
-    draw.text(((800 - text_width) / 2, 500), title, fill="#1b1f24", font=font)
-    buffer = io.BytesIO()
-    canvas.save(buffer, format="PNG")
-    slug = title.lower().replace(" ", "-")
-    return ImageFile(buffer, name=f"demo-{slug}.png")
+# What the product page says beyond the summary, and how its pictures are drawn, by SKU: (what is drawn (a key of
+# shop.demo_pictures.OBJECTS), second colour, the colours' names for alt text, description as rich text).
+DEMO_DETAILS = {
+    "MUG-001": (
+        "mug",
+        "#e07a5f",
+        "slate blue",
+        "terracotta",
+        "<p>Thrown from stoneware clay and fired twice, with walls thick enough to keep coffee hot through a long "
+        "phone call. The glazed band sits where your thumb rests; the foot is left bare so the mug sits quietly on "
+        "the table.</p><p>Holds 350 ml (12 oz); 9 cm tall. Dishwasher and microwave safe.</p>",
+    ),
+    "TEE-001": (
+        "tee",
+        "#f2cc8f",
+        "wine red",
+        "sand",
+        "<p>Cut from 200 g/m² organic cotton jersey, a heavier weave that keeps its shape wash after wash. A boxy "
+        "fit with dropped shoulders; sleeves that end above the elbow.</p><p>Pre-shrunk. Wash at 30 °C inside out "
+        "and dry flat; a cool iron if you must.</p>",
+    ),
+    "TOTE-001": (
+        "tote",
+        "#f4f1de",
+        "olive",
+        "natural",
+        "<p>Twelve-ounce cotton canvas with handles long enough to carry on the shoulder, stitched twice where they "
+        "meet the bag. A flat base and gusset let it stand up at the checkout.</p><p>38 by 42 cm, 10 cm deep; "
+        "carries up to 15 kg. Machine wash cold; it softens with every wash.</p>",
+    ),
+    "NOTE-001": (
+        "notebook",
+        "#f2cc8f",
+        "navy",
+        "ochre",
+        "<p>160 numbered pages of 100 g/m² paper with a 5 mm dot grid, bound with thread so the book lies flat at "
+        "any page. Fountain pen ink does not bleed through.</p><p>A5 (148 by 210 mm), a linen-bound board cover, an "
+        "elastic closure and a ribbon marker.</p>",
+    ),
+    "PEN-001": (
+        "pen",
+        "#c9d6df",
+        "brass",
+        "brushed steel",
+        "<p>Turned from a solid brass rod and left unlacquered, so it darkens where your fingers hold it. Weighted "
+        "towards the tip, it writes with its own weight.</p><p>13.5 cm long, 38 g. Takes standard international "
+        "ink cartridges; one black cartridge included.</p>",
+    ),
+    "POSTER-001": (
+        "poster",
+        "#e07a5f",
+        "pine green",
+        "sunset orange",
+        "<p>Printed by hand on a risograph in two colours, so no two prints are quite alike: the layers shift a "
+        "hair from sheet to sheet.</p><p>50 by 70 cm on 170 g/m² recycled paper, unframed; it fits a standard "
+        "frame. Sent rolled in a sturdy tube.</p>",
+    ),
+    "CAP-001": (
+        "cap",
+        "#f2cc8f",
+        "violet",
+        "mustard",
+        "<p>Knitted from fine merino, soft enough to wear against the forehead all day, with a deep turn-up "
+        "cuff that doubles the warmth over the ears.</p><p>One size, stretches to fit. Hand wash cold and dry flat; "
+        "it will not shrink if you keep it out of the dryer.</p>",
+    ),
+    "SOCK-001": (
+        "socks",
+        "#81b29a",
+        "rust",
+        "sage",
+        "<p>Two pairs of merino-blend socks with terry-cushioned soles and a reinforced heel and toe, the places "
+        "socks wear through first.</p><p>70% merino, 28% nylon, 2% elastane. Sizes S (EU 36-39), M (40-43) and "
+        "L (44-47). Machine wash at 30 °C.</p>",
+    ),
+    "BOTTLE-001": (
+        "bottle",
+        "#f4f1de",
+        "teal",
+        "cream",
+        "<p>Double-walled stainless steel keeps water cold for 24 hours or tea hot for 12, and the outside never "
+        "sweats in a bag.</p><p>750 ml; 26 cm tall, 7.5 cm across. A leak-proof steel cap with a loop. Wash by "
+        "hand; no plastic touches the water.</p>",
+    ),
+    "CANDLE-001": (
+        "candle",
+        "#f2cc8f",
+        "oxblood",
+        "honey",
+        "<p>Poured by hand from soy wax scented with cedarwood and a little smoke, in a glass you can keep for "
+        "pencils once the candle is gone.</p><p>About fifty hours of burning. Trim the cotton wick to 5 mm before "
+        "each lighting, and burn it until the whole surface melts the first time.</p>",
+    ),
+    "PLANT-001": (
+        "planter",
+        "#f4f1de",
+        "terracotta",
+        "chalk white",
+        "<p>Thrown by hand from red earthenware that breathes, so roots stay healthy; the inside is glazed to stop "
+        "the pot weeping onto your shelf.</p><p>14 cm across, 13 cm tall, with a drainage hole and a matching "
+        "saucer. Frost-proof indoors only.</p>",
+    ),
+    "APRON-001": (
+        "apron",
+        "#f2cc8f",
+        "indigo",
+        "tan",
+        "<p>Heavy 12 oz denim with cross-back straps that take the weight off your neck, and two deep pockets "
+        "divided for a phone, a pen and a thermometer.</p><p>One size: 85 cm long, 70 cm wide. Machine wash; the "
+        "indigo fades to a soft blue over time.</p>",
+    ),
+    "STICK-001": (
+        "stickers",
+        "#f2cc8f",
+        "magenta",
+        "gold",
+        "<p>Ten die-cut stickers in our shop's colours, printed on thick vinyl with a matt laminate that shrugs "
+        "off rain, scratches and the dishwasher.</p><p>Each 5 to 8 cm across. For laptops, bottles and bikes; they "
+        "peel off cleanly for a year.</p>",
+    ),
+    "BOOK-001": (
+        "book",
+        "#f2cc8f",
+        "moss green",
+        "yellow",
+        "<p>300 species of North America and Europe, each with a colour plate, its song written out and a map of "
+        "where it breeds and winters.</p><p>448 pages, 12 by 18 cm: it fits a coat pocket. A flexible waterproof "
+        "cover and a ribbon marker.</p>",
+    ),
+    "PDF-001": (
+        "pattern",
+        "#e07a5f",
+        "charcoal",
+        "coral",
+        "<p>A top-down raglan jumper in worsted-weight yarn, written out row by row and charted, in eight sizes "
+        "from 81 to 142 cm chest.</p><p>A 12-page PDF to download after payment: nothing is posted. Needs about "
+        "1,100 to 1,900 m of yarn and 4.5 mm needles.</p>",
+    ),
+}
+
+
+def demo_alt_texts(title: str, colour_name: str, accent_name: str) -> list[str]:
+    """Alt text for the demo pictures, one per shop.demo_pictures scene, in SCENES' order."""
+    return [
+        f"{title} in {colour_name}, front view, on a pale studio backdrop",
+        f"{title} in {accent_name}, tilted, on a striped backdrop",
+        f"Close-up of the {title[0].lower()}{title[1:]} in {colour_name} on a wooden table",
+    ]
+
+
+def add_demo_gallery(product: ProductPage, *, colour: str) -> list[ProductImage]:
+    """Three generated pictures (one per scene) in `product`'s gallery, with alt text."""
+    kind, accent, colour_name, accent_name, _description = DEMO_DETAILS[product.sku]
+    Image = get_image_model()
+    slug = product.slug or product.sku.lower()
+    gallery = []
+    for position, (scene, alt_text) in enumerate(
+        zip(SCENES, demo_alt_texts(product.title, colour_name, accent_name), strict=True)
+    ):
+        image = Image(title=f"{product.title}: {scene}", description=alt_text)
+        image.file = product_picture_file(kind, colour, accent, scene, name=f"demo-{slug}-{scene}")
+        image.save()
+        gallery.append(ProductImage(page=product, image=image, alt_text=alt_text, sort_order=position))
+    product.gallery_images = gallery
+    return gallery
+
+
+def upgrade_demo_product(product: ProductPage, *, colour: str) -> bool:
+    """A product an older demo made (its description its summary again, one picture at most, no draft pending) gets
+    this demo's description and pictures, published. Anything an editor changed is left alone. True if upgraded."""
+    untouched = product.body == f"<p>{product.summary}</p>" and not product.has_unpublished_changes
+    if not untouched or product.gallery_images.count() > 1:
+        return False
+    product.body = DEMO_DETAILS[product.sku][4]
+    add_demo_gallery(product, colour=colour)  # replaces the one picture the gallery migration copied
+    product.save_revision().publish()
+    return True
+
+
+def prepare_renditions(products) -> int:
+    """Make now every rendition the site's pages show of these products' pictures (shop.querysets.ALL_RENDITIONS),
+    so the first visitor does not wait for them. Only the missing ones are made; returns how many images it read."""
+    images = 0
+    for product in products.with_gallery(ALL_RENDITIONS):
+        for item in product.gallery_images.all():
+            item.image.get_renditions(*ALL_RENDITIONS)
+            images += 1
+    return images
 
 
 def seed_shop_index(stdout) -> ShopIndexPage:
@@ -138,30 +307,33 @@ def seed_variants(stdout) -> None:
 def seed(stdout):
     stdout.write("Shop demo content:")
     index = seed_shop_index(stdout)
-    Image = get_image_model()
-    created = 0
-    for sku, title, summary, price, currency, stock, colour, shape in DEMO_PRODUCTS:
-        if ProductPage.objects.filter(sku=sku).exists():
+    created = upgraded = 0
+    for sku, title, summary, price, currency, stock, colour, _shape in DEMO_PRODUCTS:
+        existing = ProductPage.objects.filter(sku=sku).first()
+        if existing is not None:
+            upgraded += upgrade_demo_product(existing, colour=colour)
             continue
-        image = Image(title=title)
-        image.file = render_product_image(title, colour, shape)
-        image.save()
         product = ProductPage(
             title=title,
             sku=sku,
             summary=summary,
-            body=f"<p>{summary}</p>",
-            image=image,
+            body=DEMO_DETAILS[sku][4],
             price_amount=price,
             price_currency=currency,
             requires_shipping=sku not in DIGITAL_SKUS,
         )
+        add_demo_gallery(product, colour=colour)
         index.add_child(instance=product)
         product.save_revision().publish()
         stock_set(product=product, quantity=stock)
         created += 1
     stdout.write(f"  {created} products created, {len(DEMO_PRODUCTS) - created} already there")
     seed_variants(stdout)
+    if upgraded:
+        stdout.write(f"  {upgraded} products from an older demo given a description and pictures")
+    if settings.SHOP_DEMO_PREPARE_RENDITIONS:
+        read = prepare_renditions(ProductPage.objects.filter(sku__in=[row[0] for row in DEMO_PRODUCTS]))
+        stdout.write(f"  renditions of {read} product pictures ready")
     rates = 0
     for name, amount, currency, countries, low, high, free_over in DEMO_SHIPPING_RATES:
         _rate, made = ShippingRate.objects.get_or_create(

@@ -3,7 +3,16 @@ import wagtail_factories
 from django.utils.text import slugify
 from wagtail.models import Site
 
-from shop.models import Cart, LineItem, ProductOption, ProductPage, ProductVariant, ShippingRate, ShopIndexPage
+from shop.models import (
+    Cart,
+    LineItem,
+    ProductImage,
+    ProductOption,
+    ProductPage,
+    ProductVariant,
+    ShippingRate,
+    ShopIndexPage,
+)
 from shop.stock import stock_set
 
 # Re-exported so tests build images from the shop's factories module like everything else.
@@ -38,7 +47,15 @@ class ProductPageFactory(wagtail_factories.PageFactory):
     price_currency = "USD"
     # Digital unless a test says otherwise: a test about something else then needs no shipping rate or address.
     requires_shipping = False
-    image = None
+
+    @factory.post_generation
+    def images(product, create, extracted, **kwargs):
+        """`ProductPageFactory(images=2)`: that many gallery images (none unless told); or a list of Images."""
+        if not create or not extracted:
+            return
+        pictures = [ImageFactory() for _ in range(extracted)] if isinstance(extracted, int) else extracted
+        for position, picture in enumerate(pictures):
+            ProductImageFactory(page=product, image=picture, sort_order=position)
 
     @factory.post_generation
     def stock_on_hand(product, create, extracted, **kwargs):
@@ -65,6 +82,17 @@ def product_with_variants(*, parent, options: dict[str, str], variants: list[dic
     for spec, variant in zip(variants, product.variants.order_by("sort_order", "pk"), strict=True):
         stock_set(variant=variant, quantity=spec.get("stock", 20))
     return product
+
+
+class ProductImageFactory(factory.django.DjangoModelFactory):
+    """Build with page=<ProductPage>; sort_order places it (Orderable: lowest first)."""
+
+    class Meta:
+        model = ProductImage
+
+    image = factory.SubFactory(ImageFactory)
+    alt_text = factory.Sequence(lambda n: f"Picture {n} of the product")
+    sort_order = factory.Sequence(lambda n: n)
 
 
 class CartFactory(factory.django.DjangoModelFactory):

@@ -22,8 +22,8 @@ from serving.routing import ServedPage
 from shop.countries import country_name, parse_country_codes
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
-    DETAIL_RENDITION,
     FIRST_HOLD_EXPIRY_ANNOTATION,
+    MAIN_IMAGE_ATTR,
     PRICE_RANGE_ANNOTATIONS,
     STOCK_ANNOTATION,
     CartQuerySet,
@@ -138,13 +138,6 @@ class ProductPage(ServedPage, Page):
     )
     summary = models.CharField(max_length=255, blank=True, help_text="One or two sentences for listings.")
     body = RichTextField(blank=True)
-    image = models.ForeignKey(
-        "wagtailimages.Image",
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
     price_amount = models.PositiveIntegerField(
         "price",
         validators=[MinValueValidator(1)],
@@ -161,7 +154,13 @@ class ProductPage(ServedPage, Page):
     content_panels = Page.content_panels + [
         FieldPanel("sku"),
         FieldPanel("summary"),
-        FieldPanel("image"),
+        InlinePanel(
+            "gallery_images",
+            heading="Images",
+            label="Image",
+            help_text="The first image is the product's picture on the shop page, in the cart and when shared. "
+            "Drag to reorder. Shown at 4:3, cropped around the image's focal point.",
+        ),
         MultiFieldPanel(
             [FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]), HelpPanel(STOCK_HELP)],
             heading="Price and stock",
@@ -202,8 +201,20 @@ class ProductPage(ServedPage, Page):
 
     @classmethod
     def serving_queryset(cls):
-        """Served with its availability, the end of its first stock hold and its image in the page's own query."""
-        return cls.objects.with_availability().with_first_hold_expiry().with_images(DETAIL_RENDITION)
+        """Served with its availability and the end of its first stock hold in the page's own query, and its gallery
+        with the renditions the page shows in two more, whatever the number of images."""
+        return cls.objects.with_availability().with_first_hold_expiry().with_gallery()
+
+    @property
+    def main_image(self) -> "ProductImage | None":
+        """The first gallery image: the product's picture on listings, in the cart and when shared; None without.
+
+        Reads what a listing or cart prefetched (`with_main_image()`), else the gallery (prefetched by
+        `with_gallery()`, or one query; a preview's unsaved gallery comes from memory).
+        """
+        first_only = getattr(self, MAIN_IMAGE_ATTR, None)
+        images = first_only if first_only is not None else self.gallery_images.all()
+        return next(iter(images), None)
 
     def save(self, *args, **kwargs):
         """A product without options gets its one implicit variant (the product's SKU) when saved with its children:
@@ -462,6 +473,28 @@ class ProductVariant(Orderable):
 def variant_display_name(title: str, label: str) -> str:
     """What a line is called in the cart, on the order and at Stripe: "Organic cotton tee — M, Oat"."""
     return f"{title} — {label}" if label else title
+
+
+class ProductImage(Orderable):
+    """One picture in a product's gallery, in the order editors give them; the first is the product's main image."""
+
+    page = ParentalKey(ProductPage, on_delete=models.CASCADE, related_name="gallery_images")
+    image = models.ForeignKey("wagtailimages.Image", on_delete=models.CASCADE, related_name="+")
+    # Required, not the image's title: titles are file names more often than descriptions ("IMG_2041"), and the
+    # same picture may need other words on another product.
+    alt_text = models.CharField(
+        "alt text",
+        max_length=255,
+        help_text="What the picture shows, for people who cannot see it (e.g. “Blue mug, side view, on oak”).",
+    )
+
+    panels = [FieldPanel("image"), FieldPanel("alt_text")]
+
+    class Meta(Orderable.Meta):
+        verbose_name = "product image"
+
+    def __str__(self):
+        return self.alt_text
 
 
 class Cart(models.Model):

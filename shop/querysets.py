@@ -5,22 +5,42 @@ from datetime import datetime, timedelta
 from django.apps import apps
 from django.conf import settings
 from django.db import models
-from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value
-from django.db.models.functions import Coalesce, Greatest, Now
+from django.db.models import Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum, Value, Window
+from django.db.models.functions import Coalesce, Greatest, Now, RowNumber
 from django.utils import timezone
 from wagtail.images import get_image_model
 from wagtail.models import PageQuerySet
 
 from shop.statuses import OrderStatus
 
-# Renditions the shop's templates ask for; prefetched so a listing costs the same queries for 3 or 300 products.
-LISTING_RENDITION = "fill-400x300"
-DETAIL_RENDITION = "max-800x800"
+# Renditions the shop's templates ask for; prefetched so a page costs the same queries for 3 or 300 products and 1 or
+# 10 images. The templates' `{% picture %}` tags name the same sizes and formats (format-{avif,webp,jpeg}
+# fill-{...}): change both together (tests/shop/test_gallery.py counts the queries). All 4:3, so the product card,
+# the gallery and its thumbnails share the 600x450 and 300x225 files. Browsers take the first format they read.
+IMAGE_FORMATS = ("avif", "webp", "jpeg")
+CARD_SIZES = ("300x225", "600x450")  # a card: half a phone, or about 17rem of a wide screen
+GALLERY_SIZES = ("600x450", "1200x900")  # the product page's pictures: a phone's width, or half the page
+THUMBNAIL_SIZES = ("300x225",)  # the gallery's thumbnails, about 6rem wide
 CART_RENDITION = "fill-120x90"
+
+
+def picture_specs(*sizes: str) -> list[str]:
+    """The rendition specs a `{% picture image format-{avif,webp,jpeg} fill-{sizes} %}` tag asks for."""
+    return [f"format-{fmt}|fill-{size}" for fmt in IMAGE_FORMATS for size in sizes]
+
+
+LISTING_RENDITIONS = picture_specs(*CARD_SIZES)
+GALLERY_RENDITIONS = picture_specs(*GALLERY_SIZES) + picture_specs(*THUMBNAIL_SIZES)
+# Every rendition a product's images appear in on the site's pages: made ahead by shop.demo (see warm_renditions).
+ALL_RENDITIONS = list(dict.fromkeys([*LISTING_RENDITIONS, *GALLERY_RENDITIONS, CART_RENDITION]))
+
+# Where with_main_image() puts a product's first gallery image (a list of none or one): ProductPage.main_image reads it.
+MAIN_IMAGE_ATTR = "prefetched_main_image"
 
 AVAILABLE_ANNOTATION = "annotated_available_quantity"
 STOCK_ANNOTATION = "annotated_stock_on_hand"
 LINE_AVAILABLE_ANNOTATION = "annotated_variant_available_quantity"
+LINE_HAS_IMAGE_ANNOTATION = "annotated_product_has_image"
 FIRST_HOLD_EXPIRY_ANNOTATION = "annotated_first_hold_expires_at"
 PRICE_RANGE_ANNOTATIONS = ("annotated_price_from_amount", "annotated_price_to_amount")
 
@@ -150,25 +170,55 @@ class ProductPageQuerySet(PageQuerySet):
         )
         return self.annotate(**{FIRST_HOLD_EXPIRY_ANNOTATION: Subquery(first)})
 
-    def with_images(self, *rendition_specs: str):
-        """Fetch each product's image and the given renditions in two extra queries, whatever the count."""
-        image_queryset = get_image_model().objects.all()
-        if rendition_specs:
-            image_queryset = image_queryset.prefetch_renditions(*rendition_specs)
-        return self.prefetch_related(Prefetch("image", queryset=image_queryset))
+    def with_gallery(self, renditions=GALLERY_RENDITIONS):
+        """Fetch each product's gallery images, in order, and their renditions in two extra queries, whatever the
+        number of products or images; read them through `product.gallery_images.all()`."""
+        return self.prefetch_related(Prefetch("gallery_images", queryset=gallery_images_with_renditions(renditions)))
+
+    def with_main_image(self, renditions=LISTING_RENDITIONS):
+        """Fetch each product's first gallery image and its renditions in two extra queries, whatever the number of
+        products or images; read it through `ProductPage.main_image`."""
+        return self.prefetch_related(main_image_prefetch("gallery_images", renditions))
 
     def purchasable(self):
         """Live, public products with at least one unit available to buy."""
         return self.live().public().with_availability().filter(**{f"{AVAILABLE_ANNOTATION}__gt": 0})
 
     def for_listing_rows(self):
-        """What a listing shows of each product: availability and its thumbnail."""
-        return self.with_availability().with_images(LISTING_RENDITION)
+        """What a listing shows of each product: availability and its main image."""
+        return self.with_availability().with_main_image()
 
     def sorted_by(self, sort: str):
         """Order by one of PRODUCT_SORTS' keys; an unknown key falls back to the newest first."""
         ordering = PRODUCT_SORTS.get(sort, PRODUCT_SORTS[DEFAULT_PRODUCT_SORT])[1]
         return self.order_by(*ordering)
+
+
+def gallery_images_with_renditions(renditions):
+    """Product images with their image (joined) and those of its renditions named (one more query): Wagtail's
+    documented prefetch of an image's `renditions`, filtered to the specs the page uses."""
+    rendition_model = get_image_model().get_rendition_model()
+    return (
+        apps.get_model("shop", "ProductImage")
+        .objects.select_related("image")
+        .prefetch_related(
+            Prefetch("image__renditions", queryset=rendition_model.objects.filter(filter_spec__in=list(renditions)))
+        )
+        .order_by("sort_order", "pk")
+    )
+
+
+def main_image_prefetch(lookup: str, renditions) -> Prefetch:
+    """A Prefetch of only the first gallery image of each product at `lookup` ("gallery_images", or
+    "product__gallery_images" from a cart line), with its renditions, into MAIN_IMAGE_ATTR.
+
+    The first per product is picked in SQL (a window function): a listing of 24 products with 10 images each
+    fetches 24 images and their renditions, not 240.
+    """
+    first = gallery_images_with_renditions(renditions).annotate(
+        gallery_position=Window(RowNumber(), partition_by=F("page_id"), order_by=[F("sort_order"), F("pk")])
+    )
+    return Prefetch(lookup, queryset=first.filter(gallery_position=1), to_attr=MAIN_IMAGE_ATTR)
 
 
 # key -> (label, ordering). The key is what ?sort= carries.
@@ -245,15 +295,19 @@ class StockHoldQuerySet(models.QuerySet):
 class LineItemQuerySet(models.QuerySet):
     def with_products(self):
         """Lines with their product (joined) and its availability (annotated on the line: select_related cannot
-        annotate the related row; `lines_with_availability` hands it on), and the image and its cart thumbnail in
-        two more queries: a fixed number of queries."""
-        images = get_image_model().objects.prefetch_renditions(CART_RENDITION)
+        annotate the related row; `lines_with_availability` hands it on), and the product's main image and its cart
+        thumbnail in two more queries: a fixed number of queries."""
         return (
             self.select_related("product", "variant")
             .annotate(**{LINE_AVAILABLE_ANNOTATION: available_quantity_expression("variant")})
-            .prefetch_related(Prefetch("product__image", queryset=images))
+            .prefetch_related(main_image_prefetch("product__gallery_images", [CART_RENDITION]))
             .order_by("created_at", "pk")
         )
+
+    def with_product_image_flag(self):
+        """Annotate whether the line's product has any gallery image, so a reader can skip the image queries."""
+        images = apps.get_model("shop", "ProductImage").objects.filter(page=OuterRef("product"))
+        return self.annotate(**{LINE_HAS_IMAGE_ANNOTATION: Exists(images)})
 
     def item_count(self) -> int:
         """Total units across the lines: one aggregate query."""

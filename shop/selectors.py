@@ -9,12 +9,19 @@ from django.conf import settings
 from django.contrib.sessions.backends.base import SessionBase
 from django.core.paginator import Page as PaginatorPage
 from django.core.paginator import Paginator
-from django.db.models import Prefetch, Sum, prefetch_related_objects
-from wagtail.images import get_image_model
+from django.db.models import Sum, prefetch_related_objects
 
 from billing.money import format_amount
 from shop.models import Cart, LineItem, Order, ProductPage, StockHold
-from shop.querysets import CART_RENDITION, DEFAULT_PRODUCT_SORT, PRODUCT_SORTS, lines_with_availability
+from shop.querysets import (
+    CART_RENDITION,
+    DEFAULT_PRODUCT_SORT,
+    LINE_HAS_IMAGE_ANNOTATION,
+    MAIN_IMAGE_ATTR,
+    PRODUCT_SORTS,
+    lines_with_availability,
+    main_image_prefetch,
+)
 
 # The anonymous cart's id lives in the session data, which survives login's cycle_key().
 CART_SESSION_KEY = "shop_cart_id"
@@ -221,15 +228,20 @@ def cart_summary_for(*, user, session: SessionBase) -> CartSummary:
         if not isinstance(cart_id, int):
             return CartSummary(cart=None)
         lines = LineItem.objects.filter(cart_id=cart_id, cart__user__isnull=True)
-    lines = lines_with_availability(lines.select_related("cart").with_products().prefetch_related(None))
+    lines = lines_with_availability(
+        lines.select_related("cart").with_products().with_product_image_flag().prefetch_related(None)
+    )
     if not lines:
         return cart_summary(cart_find(user=user, session=session))
     cart = lines[0].cart
     for line in lines:
         line.cart = cart
-    if any(line.product.image_id is not None for line in lines):
-        images = get_image_model().objects.prefetch_renditions(CART_RENDITION)
-        prefetch_related_objects(lines, Prefetch("product__image", queryset=images))
+    with_images = [line for line in lines if getattr(line, LINE_HAS_IMAGE_ANNOTATION)]
+    for line in lines:
+        if not getattr(line, LINE_HAS_IMAGE_ANNOTATION):
+            setattr(line.product, MAIN_IMAGE_ATTR, [])  # known to have none: ProductPage.main_image asks no query
+    if with_images:
+        prefetch_related_objects(with_images, main_image_prefetch("product__gallery_images", [CART_RENDITION]))
     return _summary(cart, lines)
 
 

@@ -14,6 +14,7 @@ from billing.money import format_amount
 from billing.payables import PaymentLine, ShippingOption, ShippingTerms
 from shop.countries import country_name
 from shop.models import Order, ShippingRate, ShippingSettings
+from shop.querysets import main_image_prefetch
 
 # Stripe shows a product image at about this size on its page.
 CHECKOUT_RENDITION = "fill-300x300"
@@ -130,13 +131,16 @@ def cart_shipping(*, lines, currency: str | None, subtotal_amount: int | None, c
 
 
 def _image_url(product) -> str:
-    if product is None or product.image_id is None:
+    main = product.main_image if product is not None else None
+    if main is None:
         return ""
-    return product.image.get_rendition(CHECKOUT_RENDITION).url
+    return main.image.get_rendition(CHECKOUT_RENDITION).url
 
 
 def order_payment_lines(order: Order) -> list[PaymentLine]:
-    lines = order.lines.select_related("product__image")
+    lines = order.lines.select_related("product").prefetch_related(
+        main_image_prefetch("product__gallery_images", [CHECKOUT_RENDITION])
+    )
     return [
         PaymentLine(
             name=line.display_name,

@@ -5,7 +5,7 @@ from wagtail.models import Page
 from wagtail.test.utils import WagtailPageTestCase
 from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
-from shop.factories import CartFactory, ImageFactory, LineItemFactory, ProductPageFactory, ShopIndexPageFactory
+from shop.factories import CartFactory, LineItemFactory, ProductPageFactory, ShopIndexPageFactory
 from shop.models import Cart, LineItem, ProductPage, ShopIndexPage
 from shop.stock import stock_set
 from website.models import HomePage
@@ -18,7 +18,7 @@ class TestShopPageRules(WagtailPageTestCase):
     def setUpTestData(cls):
         cls.home = HomePage.objects.get()
         cls.shop = ShopIndexPageFactory(parent=cls.home)
-        cls.product = ProductPageFactory(parent=cls.shop, title="Stoneware mug", image=ImageFactory())
+        cls.product = ProductPageFactory(parent=cls.shop, title="Stoneware mug", images=1)
 
     def test_shop_index_lives_only_under_the_home_page(self):
         self.assertAllowedParentPageTypes(ShopIndexPage, {HomePage})
@@ -64,6 +64,7 @@ class TestShopPageRules(WagtailPageTestCase):
                     "price_currency": "USD",
                     "options": inline_formset([]),
                     "variants": inline_formset([]),
+                    "gallery_images": inline_formset([]),
                 }
             ),
         )

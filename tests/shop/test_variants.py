@@ -140,6 +140,7 @@ def edit_data(product, *, options, variants, sku=None):
             "price_currency": product.price_currency,
             "options": inline_formset([{"name": name, "values": values} for name, values in options]),
             "variants": inline_formset(forms, initial=len(existing)),
+            "gallery_images": inline_formset([]),
             "action-publish": "publish",
         }
     )

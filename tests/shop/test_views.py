@@ -4,7 +4,7 @@ import pytest
 from django.test import Client
 
 from shop.factories import CartFactory, ImageFactory, LineItemFactory
-from shop.models import Cart, LineItem
+from shop.models import Cart, LineItem, ProductPage
 from shop.selectors import CART_SESSION_KEY
 from shop.stock import stock_set
 
@@ -31,7 +31,7 @@ def _error(response, *, as_json: bool) -> str:
 
 
 def test_listing_shows_live_products_with_image_price_and_availability(client, make_product):
-    make_product(title="Stoneware mug", price_amount=1800, stock_on_hand=40, image=ImageFactory(title="mug"))
+    make_product(title="Stoneware mug", price_amount=1800, stock_on_hand=40, images=[ImageFactory(title="mug")])
     make_product(title="Brass pen", price_amount=4500, stock_on_hand=2)
     make_product(title="Poster", stock_on_hand=0)
     make_product(title="Tea bowl", price_amount=3000, price_currency="JPY")
@@ -48,8 +48,10 @@ def test_listing_shows_live_products_with_image_price_and_availability(client, m
     assert "Sold out" in html
     assert "¥3,000" in html
     assert "Secret draft" not in html
-    assert 'alt="Stoneware mug"' in html
-    assert "fill-400x300" in html or 'width="400"' in html
+    # The card's picture links to the product (hidden from screen readers: the title's link is the one they hear).
+    mug_url = ProductPage.objects.get(title="Stoneware mug").url
+    assert f'<a href="{mug_url}" class="product-card__media" tabindex="-1" aria-hidden="true">' in html
+    assert ".fill-300x225." in html and 'type="image/webp"' in html
     assert '<label for="shop-q">Search products</label>' in html
 
 
@@ -226,7 +228,7 @@ def test_update_and_remove_through_json(client, product):
 
 
 def test_cart_page_shows_lines_totals_subtotal_and_forms(client, product, make_product):
-    pen = make_product(title="Brass pen", price_amount=4500, stock_on_hand=3, image=ImageFactory())
+    pen = make_product(title="Brass pen", price_amount=4500, stock_on_hand=3, images=1)
     client.post("/cart/add/", {"product": product.pk, "quantity": 2})
     client.post("/cart/add/", {"product": pen.pk, "quantity": 1})
 

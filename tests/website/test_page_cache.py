@@ -271,7 +271,9 @@ def test_a_previewed_draft_never_reaches_the_public(client, admin_user, home_pag
             "sku": page.sku,
             "price_amount": page.price_amount,
             "price_currency": page.price_currency,
-            **nested_form_data({"options": inline_formset([]), "variants": inline_formset([])}),
+            **nested_form_data(
+                {"options": inline_formset([]), "variants": inline_formset([]), "gallery_images": inline_formset([])}
+            ),
         }
     elif kind == "home":
         page, url, fields = home_page, "/", {}

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from jobs.factories import JobIndexPageFactory, JobPageFactory, record_payment
-from shop.factories import ImageFactory, ProductPageFactory, ShopIndexPageFactory
+from shop.factories import ProductPageFactory, ShopIndexPageFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +28,7 @@ def catalogue(home_page):
 
     def grow(count):
         for _ in range(count):
-            ProductPageFactory(parent=shop, image=ImageFactory())
+            ProductPageFactory(parent=shop, images=1)
             job = JobPageFactory(parent=board)
             job.tags.add("python", "remote")
             job.save()

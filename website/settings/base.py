@@ -413,6 +413,9 @@ SEED_DEMO_ALLOWED = True
 SHOP_CART_STALE_AFTER = timedelta(weeks=1)
 # Carts deleted per transaction by the purge: bounds each transaction's locks and the process's memory.
 SHOP_CART_PURGE_BATCH_SIZE = 10_000
+# seed_demo makes the renditions the pages show of the demo products' pictures (AVIF, WebP and JPEG in a few sizes:
+# about half a minute), so the first visitor does not wait for them. The test settings turn it off.
+SHOP_DEMO_PREPARE_RENDITIONS = True
 # How far back the hourly reconciliation looks for Checkout Sessions Stripe completed.
 BILLING_RECONCILE_LOOKBACK = timedelta(days=1)
 # A webhook event whose handling began this long ago and never finished (a killed worker, a timeout) is handled

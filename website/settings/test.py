@@ -51,6 +51,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
             Path(f"{path}{suffix}").unlink(missing_ok=True)
 
 
+# seed_demo's tests check the content, not the renditions (tests/shop/test_demo.py makes some itself).
+SHOP_DEMO_PREPARE_RENDITIONS = False
+
 # django-axes refuses an authenticate() without a request, as Django's `Client.login()` and Wagtail's test helpers
 # make; tests/accounts/test_lockout.py turns it on for the tests of the lockout itself.
 AXES_ENABLED = False
