@@ -40,6 +40,30 @@ class EmploymentType(models.TextChoices):
     INTERN = "INTERN", "Internship"
 
 
+class JobStatus(models.TextChoices):
+    """Where a listing stands (JobPage.status), in the words the shop's orders and billing's payments use for the same
+    states (shop.statuses, billing.models.ChargeStatus), each with a line saying what it means."""
+
+    LIVE = "live", "Live"
+    UNPUBLISHED = "unpublished", "Unpublished"
+    EXPIRED = "expired", "Ended"
+    UNPAID = "unpaid", "Awaiting payment"
+    CLOSED = "closed", "Closed"
+
+    @property
+    def description(self) -> str:
+        return JOB_STATUS_DESCRIPTIONS[self.value]
+
+
+JOB_STATUS_DESCRIPTIONS = {
+    JobStatus.LIVE: "Paid and on the board.",
+    JobStatus.UNPUBLISHED: "Paid, but an editor took it off the board.",
+    JobStatus.EXPIRED: "Its paid week is over, so it is off the board until it is paid again.",
+    JobStatus.UNPAID: "Not on the board until its first week is paid.",
+    JobStatus.CLOSED: "Marked as filled or closed by its poster, so it is off the board.",
+}
+
+
 class SalaryPeriod(models.TextChoices):
     # schema.org QuantitativeValue unitText values.
     HOUR = "HOUR", "an hour"
@@ -309,6 +333,14 @@ class JobPage(ServedPage, Page):
         if self.paid_until > now:
             return "live" if self.live else "unpublished"
         return "expired"
+
+    @property
+    def status_label(self) -> str:
+        return JobStatus(self.status()).label
+
+    @property
+    def status_description(self) -> str:
+        return JobStatus(self.status()).description
 
     def can_be_seen_unpaid_by(self, user) -> bool:
         if not user.is_authenticated:

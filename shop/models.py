@@ -418,6 +418,10 @@ class Order(models.Model):
         return self.status == self.Status.PENDING
 
     @property
+    def status_description(self) -> str:
+        return self.Status(self.status).description
+
+    @property
     def subtotal_amount(self) -> int:
         return self.total_amount - self.shipping_amount
 
