@@ -476,6 +476,10 @@ class Order(models.Model):
     def payment_cancel_url(self) -> str:
         return reverse("shop:cart")
 
+    def payment_confirms_itself(self) -> bool:
+        """The order's page says it is paid (its notice for the order's status), so billing adds no "Thank you"."""
+        return True
+
     def payment_line_items(self):
         """One Checkout line per order line (billing.payables.PaymentLine), so Stripe's page lists the products."""
         from shop.shipping import order_payment_lines  # here: shop.shipping imports this module
