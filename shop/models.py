@@ -9,13 +9,14 @@ from django.db import models
 from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Page, PageManager
 from wagtail.search import index
 
+from billing.forms import MINIMUM_CHARGE, MoneyField
 from billing.money import CURRENCY_CHOICES, format_amount
 from serving.routing import ServedPage
 from shop.countries import country_name, parse_country_codes
@@ -90,6 +91,9 @@ class ShopIndexPage(ServedPage, Page):
 
 
 class ProductPageForm(WagtailAdminPageForm):
+    # Typed and shown as the price reads ("42.00"), stored in minor units; a product alone must be chargeable.
+    price_amount = MoneyField(currency_field="price_currency", minimum=MINIMUM_CHARGE, label="Price")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sku"].required = True
@@ -587,6 +591,17 @@ class ShippingSettings(BaseGenericSetting):
             return []
 
 
+class ShippingRateForm(WagtailAdminModelForm):
+    # Amounts typed and shown as they read ("4.95"), stored in minor units of the rate's currency; free is 0.
+    amount = MoneyField(currency_field="currency", label="Amount")
+    free_over_amount = MoneyField(
+        currency_field="currency",
+        required=False,
+        label="Free over",
+        help_text="Optional: orders whose products come to at least this much ship free at this rate (e.g. 50.00).",
+    )
+
+
 class ShippingRate(models.Model):
     """A way to send an order, at a price, to some countries: editors manage them under Snippets."""
 
@@ -625,6 +640,8 @@ class ShippingRate(models.Model):
         FieldPanel("free_over_amount"),
         FieldPanel("active"),
     ]
+
+    base_form_class = ShippingRateForm
 
     class Meta:
         ordering = ["currency", "amount", "name"]
