@@ -7,6 +7,7 @@ import pytest
 
 from billing.models import Charge, ChargeStatus
 from jobs.models import JobStatus
+from shop.emails import STATUSES, order_email_send
 from shop.models import Order
 from shop.statuses import OrderStatus
 
@@ -81,3 +82,16 @@ def test_paying_for_an_order_says_thank_you_once_on_its_page(stripe_sandbox, sig
     assert text.count("Thank you") == 1
     assert "your order is paid" in text
     assert not list(response.context["messages"])
+
+
+@pytest.mark.parametrize("kind", ["paid", "shipped", "refunded"])
+def test_order_emails_name_the_state_in_the_same_words_and_say_what_it_means(user, kind, mailoutbox):
+    order = Order.objects.create(user=user, email=user.email, currency="usd", total_amount=1800, carrier="UPS")
+    status = STATUSES[kind]
+
+    assert order_email_send(order_id=order.pk, kind=kind)
+
+    [message] = mailoutbox
+    assert f"Status: {status.label}. {status.description}" in message.body
+    for html, _ in message.alternatives:
+        assert f"Status: <strong>{status.label}</strong>. {status.description}" in html
