@@ -14,7 +14,8 @@ body { margin: 0; }
 .banner { margin: 0; padding: .4rem 1rem; background: #fff4d6; color: #5c3b00; text-align: center; font-weight: 600; }
 main { max-width: 34rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border: 1px solid #d5d9e0;
        border-radius: 8px; overflow-wrap: anywhere; }
-@media (max-width: 36rem) { main { margin: 0; padding: 1rem; border-width: 0 0 1px; border-radius: 0; } }
+@media (max-width: 36rem) { main { margin: 0; padding: 1rem; border-width: 0 0 1px; border-radius: 0; }
+                            td img { display: none; } th { overflow-wrap: normal; } }
 h1 { font-size: 1.5rem; margin-top: 0; }
 table { width: 100%; border-collapse: collapse; margin-bottom: 1.5rem; }
 th, td { text-align: left; padding: .4rem 0; border-bottom: 1px solid #d5d9e0; }
