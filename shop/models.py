@@ -652,6 +652,14 @@ class ShippingRate(models.Model):
     def __str__(self):
         return f"{self.name} ({format_amount(self.amount, self.currency)})"
 
+    @property
+    def amount_display(self) -> str:
+        return format_amount(self.amount, self.currency)
+
+    @property
+    def free_over_display(self) -> str:
+        return "" if self.free_over_amount is None else format_amount(self.free_over_amount, self.currency)
+
     def clean(self):
         super().clean()
         if self.min_days and self.max_days and self.max_days < self.min_days:

@@ -271,6 +271,8 @@ def test_shipping_rate_amounts_are_typed_and_shown_as_they_read_and_stored_in_mi
     rate = ShippingRate.objects.get()
     assert (rate.amount, rate.free_over_amount) == (1250, 125000)
 
+    listing = admin_client.get("/admin/snippets/shop/shippingrate/").content.decode()
+    assert "$12.50" in listing and "$1,250.00" in listing
     edit = f"/admin/snippets/shop/shippingrate/edit/{rate.pk}/"
     page = admin_client.get(edit).content.decode()
     assert 'value="12.50"' in page and 'value="1,250.00"' in page
