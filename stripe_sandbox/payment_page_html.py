@@ -20,6 +20,7 @@ h1 { font-size: 1.5rem; margin-top: 0; }
 table { width: 100%; border-collapse: collapse; margin-bottom: 1.5rem; }
 th, td { text-align: left; padding: .4rem 0; border-bottom: 1px solid #d5d9e0; }
 td.amount, th.amount { text-align: right; }
+tbody th[scope=row] { padding-right: 1rem; }
 tfoot th, tfoot td { font-weight: 700; border-bottom: 0; }
 fieldset { border: 1px solid #d5d9e0; border-radius: 6px; margin: 0 0 1rem; padding: .75rem 1rem; min-width: 0; }
 legend { font-weight: 600; padding: 0 .25rem; }
