@@ -27,6 +27,35 @@ class Customer(models.Model):
         return f"{self.user} ({self.stripe_customer_id})"
 
 
+class ChargeStatus(models.TextChoices):
+    """A payment's states, in the words the shop's orders and the job board's listings use for the same states
+    (shop.statuses, jobs.models.JobStatus), each with a line saying what it means (`ChargeStatus.PAID.description`)."""
+
+    PENDING = "pending", "Awaiting payment"
+    SUCCEEDED = "succeeded", "Paid"
+    FAILED = "failed", "Failed"
+    REFUNDED = "refunded", "Refunded"
+    PARTIALLY_REFUNDED = "partially_refunded", "Partly refunded"
+    DISPUTED = "disputed", "Disputed"
+    CANCELED = "canceled", "Canceled"
+
+    @property
+    def description(self) -> str:
+        """One line saying what the status means to the payer."""
+        return CHARGE_STATUS_DESCRIPTIONS[self.value]
+
+
+CHARGE_STATUS_DESCRIPTIONS = {
+    ChargeStatus.PENDING: "Started but not paid yet; nothing is charged until you finish.",
+    ChargeStatus.SUCCEEDED: "The payment went through.",
+    ChargeStatus.FAILED: "The card was declined or the payment did not go through; nothing was charged.",
+    ChargeStatus.REFUNDED: "The whole amount was given back.",
+    ChargeStatus.PARTIALLY_REFUNDED: "Part of the amount was given back.",
+    ChargeStatus.DISPUTED: "The card holder's bank is questioning the payment.",
+    ChargeStatus.CANCELED: "Checkout was left or ran out of time before paying, so nothing was charged.",
+}
+
+
 class ChargeQuerySet(models.QuerySet):
     def for_object(self, obj):
         """Charges for one payable (any model instance), through the generic relation."""
@@ -65,14 +94,7 @@ class ChargeQuerySet(models.QuerySet):
 class Charge(models.Model):
     """One attempt to take one payment for one payable; the row moves through `status` as Stripe reports."""
 
-    class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        SUCCEEDED = "succeeded", "Succeeded"
-        FAILED = "failed", "Failed"
-        REFUNDED = "refunded", "Refunded"
-        PARTIALLY_REFUNDED = "partially_refunded", "Partially refunded"
-        DISPUTED = "disputed", "Disputed"
-        CANCELED = "canceled", "Canceled"
+    Status = ChargeStatus
 
     class Method(models.TextChoices):
         CHECKOUT = "checkout", "New card (Stripe Checkout)"
@@ -172,6 +194,10 @@ class Charge(models.Model):
     @property
     def display_refundable_amount(self) -> str:
         return format_amount(self.refundable_amount, self.currency)
+
+    @property
+    def status_description(self) -> str:
+        return self.Status(self.status).description
 
     @property
     def is_paid(self) -> bool:

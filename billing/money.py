@@ -57,6 +57,23 @@ STRIPE_THREE_DECIMAL = frozenset({"bhd", "jod", "kwd", "omr", "tnd"})
 STRIPE_WHOLE_UNITS_IN_HUNDREDTHS = frozenset({"isk", "ugx"})
 
 
+# "Minimum and maximum charge amounts" (https://docs.stripe.com/currencies#minimum-and-maximum-charge-amounts), in
+# stored units: Stripe refuses a charge for less. Currencies not listed here are held to one minor unit.
+STRIPE_MINIMUM_CHARGE = {
+    "usd": 50, "aed": 200, "aud": 50, "bgn": 100, "brl": 50, "cad": 50, "chf": 50, "czk": 1500, "dkk": 250,
+    "eur": 50, "gbp": 30, "hkd": 400, "huf": 17500, "inr": 50, "jpy": 50, "mxn": 1000, "myr": 200, "nok": 300,
+    "nzd": 50, "pln": 200, "ron": 200, "sek": 300, "sgd": 50, "thb": 1000,
+}  # fmt: skip
+# Stripe's largest `amount` (eight digits): $999,999.99.
+STRIPE_MAXIMUM_AMOUNT = 99_999_999
+
+
+def minimum_charge(currency: str) -> int:
+    """The least Stripe charges in the currency, in stored units: 50 for USD ($0.50), 50 for JPY (¥50)."""
+    code = normalise_currency(currency)
+    return STRIPE_MINIMUM_CHARGE.get(code, 100 if code in STRIPE_WHOLE_UNITS_IN_HUNDREDTHS else 1)
+
+
 # No amount here comes near this (Stripe's own ceiling is 99,999,999 minor units); anything longer is a typo or an
 # attack, and refusing it before any arithmetic keeps Decimal's context limits (InvalidOperation) out of reach.
 MAX_DIGITS = 15

@@ -14,6 +14,9 @@ and may offer these (a job listing offers only the first, and is paid as one lin
 
     payment_outcome() -> str                    what the payment buys ("live until 13 Dec, 18:24"), shown before
                                                 paying
+    payment_confirms_itself() -> bool           True when the success page says "paid" itself (an order's page
+                                                does), so billing adds no message of its own: one confirmation
+                                                per payment
 
     payment_line_items() -> list[PaymentLine]   what Stripe's page, receipt and Dashboard list; must add up to
                                                 payment_amount(), or billing falls back to one line
@@ -114,6 +117,12 @@ def get_payable(label: str, object_id: str):
         return model._default_manager.get(pk=object_id)
     except (ObjectDoesNotExist, ValueError, TypeError):
         raise PayableNotFound(f"No {label} with id {object_id}.") from None
+
+
+def confirms_itself(payable) -> bool:
+    """Whether the payable's success page confirms the payment itself (the optional `payment_confirms_itself`)."""
+    method = getattr(payable, "payment_confirms_itself", None)
+    return bool(method()) if callable(method) else False
 
 
 def payable_for_charge(charge):

@@ -74,7 +74,7 @@ def pay(request, token):
                 )
                 if charge.status == Charge.Status.PENDING:
                     messages.info(request, "Your payment is processing. We will confirm it shortly.")
-                else:
+                elif not payables.confirms_itself(payable):
                     messages.success(request, f"Paid {charge.display_amount} with {charge.card_label or 'your card'}.")
                 return _safe_redirect(
                     request, charge.success_url, reverse("billing:payment_detail", args=[charge.reference])
@@ -136,7 +136,8 @@ def checkout_return(request):
     if charge.is_paid:
         if payer is not None:  # a guest saved no card: there is no customer to keep one on
             card_services.cards_remove_duplicates(user=payer)
-        messages.success(request, f"Thank you: {charge.display_amount} paid for {charge.description}.")
+        if not payables.confirms_itself(payables.payable_for_charge(charge)):
+            messages.success(request, f"Thank you: {charge.display_amount} paid for {charge.description}.")
         return _safe_redirect(request, charge.success_url, reverse("billing:payment_detail", args=[charge.reference]))
     messages.info(request, "Your payment is processing. We will confirm it as soon as the bank does.")
     return _to_payment(request, charge)
@@ -162,7 +163,8 @@ def checkout_cancel(request, reference):
     charge = checkout_services.charge_cancel_checkout(charge=charge)
     fallback = reverse("billing:payments") if payer else "/"
     if charge.is_paid:
-        messages.success(request, f"Your payment of {charge.display_amount} went through.")
+        if not payables.confirms_itself(payables.payable_for_charge(charge)):
+            messages.success(request, f"Your payment of {charge.display_amount} went through.")
         return _safe_redirect(request, charge.success_url, fallback)
     messages.info(request, "Payment canceled. Nothing was charged.")
     return _safe_redirect(request, charge.cancel_url, fallback)

@@ -15,6 +15,7 @@ from django.utils.html import strip_tags
 from modelcluster.contrib.taggit import ClusterTaggableManager
 from modelcluster.fields import ParentalKey
 from taggit.models import TaggedItemBase
+from wagtail.admin.forms import WagtailAdminModelForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseSiteSetting, register_setting
 from wagtail.fields import RichTextField
@@ -22,6 +23,7 @@ from wagtail.models import Page, PageManager, PagePermissionTester, Site
 from wagtail.rich_text import expand_db_html
 from wagtail.search import index
 
+from billing.forms import MINIMUM_CHARGE, MoneyField
 from billing.money import CURRENCY_CHOICES, MoneyError, format_amount, to_decimal
 from jobs.querysets import JobPageQuerySet
 from serving.routing import ServedPage
@@ -38,6 +40,30 @@ class EmploymentType(models.TextChoices):
     CONTRACTOR = "CONTRACTOR", "Contract"
     TEMPORARY = "TEMPORARY", "Temporary"
     INTERN = "INTERN", "Internship"
+
+
+class JobStatus(models.TextChoices):
+    """Where a listing stands (JobPage.status), in the words the shop's orders and billing's payments use for the same
+    states (shop.statuses, billing.models.ChargeStatus), each with a line saying what it means."""
+
+    LIVE = "live", "Live"
+    UNPUBLISHED = "unpublished", "Unpublished"
+    EXPIRED = "expired", "Ended"
+    UNPAID = "unpaid", "Awaiting payment"
+    CLOSED = "closed", "Closed"
+
+    @property
+    def description(self) -> str:
+        return JOB_STATUS_DESCRIPTIONS[self.value]
+
+
+JOB_STATUS_DESCRIPTIONS = {
+    JobStatus.LIVE: "Paid and on the board.",
+    JobStatus.UNPUBLISHED: "Paid, but an editor took it off the board.",
+    JobStatus.EXPIRED: "Its paid week is over, so it is off the board until it is paid again.",
+    JobStatus.UNPAID: "Not on the board until its first week is paid.",
+    JobStatus.CLOSED: "Marked as filled or closed by its poster, so it is off the board.",
+}
 
 
 class SalaryPeriod(models.TextChoices):
@@ -70,6 +96,11 @@ def site_root_url() -> str:
     return base.rstrip("/")
 
 
+class JobBoardSettingsForm(WagtailAdminModelForm):
+    # Typed and shown as the price reads ("49.00"), stored in minor units; it is charged alone, so Stripe's least.
+    price_amount = MoneyField(currency_field="price_currency", minimum=MINIMUM_CHARGE, label="Price per week")
+
+
 @register_setting(icon="cog")
 class JobBoardSettings(BaseSiteSetting):
     """What one week on the board costs; read on the server each time a poster pays."""
@@ -96,6 +127,8 @@ class JobBoardSettings(BaseSiteSetting):
         default=2,
         help_text="Posters get one e-mail this many days before a listing's paid week ends, with a link to renew.",
     )
+
+    base_form_class = JobBoardSettingsForm
 
     panels = [
         FieldRowPanel([FieldPanel("price_amount"), FieldPanel("price_currency")]),
@@ -309,6 +342,14 @@ class JobPage(ServedPage, Page):
         if self.paid_until > now:
             return "live" if self.live else "unpublished"
         return "expired"
+
+    @property
+    def status_label(self) -> str:
+        return JobStatus(self.status()).label
+
+    @property
+    def status_description(self) -> str:
+        return JobStatus(self.status()).description
 
     def can_be_seen_unpaid_by(self, user) -> bool:
         if not user.is_authenticated:

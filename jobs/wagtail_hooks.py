@@ -7,22 +7,14 @@ from wagtail.admin.views.pages.listing import IndexView
 from wagtail.admin.viewsets.pages import PageListingViewSet
 
 from jobs.admin_views import OpenRightsRequestsSummaryItem, PostingRightsRequestViewSet
-from jobs.models import JobPage
-
-STATUS_LABELS = {
-    "live": "Paid",
-    "expired": "Expired",
-    "unpaid": "Unpaid",
-    "unpublished": "Paid (unpublished)",
-    "closed": "Closed by the poster",
-}
+from jobs.models import JobPage, JobStatus
 
 
 class PaidStatusColumn(Column):
     """Paid or not as the board sees it now (paid_until ahead of now), not only the stored flag."""
 
     def get_value(self, instance):
-        return STATUS_LABELS[instance.status(timezone.now())]
+        return JobStatus(instance.status(timezone.now())).label
 
 
 class PaidUntilColumn(Column):

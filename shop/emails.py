@@ -22,6 +22,8 @@ TEMPLATES = {
         "shop/email/order_shipped.html",
     ),
 }
+# The state each e-mail announces, in the words and meaning the order's page shows (shop.statuses).
+STATUSES = {"paid": Order.Status.PAID, "refunded": Order.Status.REFUNDED, "shipped": Order.Status.SHIPPED}
 
 
 def _site_root() -> str:
@@ -43,6 +45,7 @@ def order_email_send(*, order_id: int, kind: str) -> bool:
     context = {
         "order": order,
         "lines": list(order.lines.all()),
+        "status": STATUSES[kind],
         "order_url": _site_root() + order.get_absolute_url(),
         "sign_in_url": _guest_sign_in_url(order) if kind == "paid" else "",
         "sign_in_days": settings.ACCOUNTS_SIGN_IN_LINK_MAX_AGE.days,

@@ -10,13 +10,14 @@ from django.db.models import F, Min, Q
 from django.urls import reverse
 from django.utils import timezone
 from modelcluster.fields import ParentalKey
-from wagtail.admin.forms import WagtailAdminPageForm
+from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel
 from wagtail.contrib.settings.models import BaseGenericSetting, register_setting
 from wagtail.fields import RichTextField
 from wagtail.models import Orderable, Page, PageManager
 from wagtail.search import index
 
+from billing.forms import MINIMUM_CHARGE, MoneyField, MoneyInput
 from billing.money import CURRENCY_CHOICES, format_amount
 from serving.routing import ServedPage
 from shop.countries import country_name, parse_country_codes
@@ -110,9 +111,26 @@ class ShopIndexPage(ServedPage, Page):
 class ProductPageForm(WagtailAdminPageForm):
     """Checks options and variants together (a child form alone cannot): see `clean`."""
 
+    # Typed and shown as the price reads ("42.00"), stored in minor units; a product alone must be chargeable.
+    price_amount = MoneyField(currency_field="price_currency", minimum=MINIMUM_CHARGE, label="Price")
+
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["sku"].required = True
+        # A variant's own price is typed as it reads too, in the product's currency, which is this form's field: the
+        # child forms (built by the InlinePanel, which takes no form class) get their price field from here.
+        variants = self.formsets.get("variants")
+        for form in variants.forms if variants is not None else ():
+            form.fields["price_amount"] = self.variant_price_field()
+
+    def variant_price_field(self) -> MoneyField:
+        return MoneyField(
+            currency_source=lambda: self["price_currency"].value(),
+            minimum=MINIMUM_CHARGE,
+            required=False,
+            label="Price",
+            help_text="Optional, as it reads in the product's currency (42.00); empty: the product's price.",
+        )
 
     def clean(self):
         cleaned_data = super().clean()
@@ -415,7 +433,8 @@ class ProductVariant(Orderable):
 
     panels = [
         FieldRowPanel([FieldPanel("option1"), FieldPanel("option2"), FieldPanel("option3")]),
-        FieldRowPanel([FieldPanel("sku"), FieldPanel("price_amount")]),
+        # A text box, as the product's price: the product's form makes it a MoneyField (ProductPageForm).
+        FieldRowPanel([FieldPanel("sku"), FieldPanel("price_amount", widget=MoneyInput)]),
     ]
 
     objects = ProductVariantQuerySet.as_manager()
@@ -676,6 +695,10 @@ class Order(models.Model):
         return self.status == self.Status.PENDING
 
     @property
+    def status_description(self) -> str:
+        return self.Status(self.status).description
+
+    @property
     def subtotal_amount(self) -> int:
         return self.total_amount - self.shipping_amount
 
@@ -737,6 +760,10 @@ class Order(models.Model):
 
     def payment_cancel_url(self) -> str:
         return reverse("shop:cart")
+
+    def payment_confirms_itself(self) -> bool:
+        """The order's page says it is paid (its notice for the order's status), so billing adds no "Thank you"."""
+        return True
 
     def payment_line_items(self):
         """One Checkout line per order line (billing.payables.PaymentLine), so Stripe's page lists the products."""
@@ -859,6 +886,17 @@ class ShippingSettings(BaseGenericSetting):
             return []
 
 
+class ShippingRateForm(WagtailAdminModelForm):
+    # Amounts typed and shown as they read ("4.95"), stored in minor units of the rate's currency; free is 0.
+    amount = MoneyField(currency_field="currency", label="Amount")
+    free_over_amount = MoneyField(
+        currency_field="currency",
+        required=False,
+        label="Free over",
+        help_text="Optional: orders whose products come to at least this much ship free at this rate (e.g. 50.00).",
+    )
+
+
 class ShippingRate(models.Model):
     """A way to send an order, at a price, to some countries: editors manage them under Snippets."""
 
@@ -898,6 +936,8 @@ class ShippingRate(models.Model):
         FieldPanel("active"),
     ]
 
+    base_form_class = ShippingRateForm
+
     class Meta:
         ordering = ["currency", "amount", "name"]
         constraints = [
@@ -906,6 +946,14 @@ class ShippingRate(models.Model):
 
     def __str__(self):
         return f"{self.name} ({format_amount(self.amount, self.currency)})"
+
+    @property
+    def amount_display(self) -> str:
+        return format_amount(self.amount, self.currency)
+
+    @property
+    def free_over_display(self) -> str:
+        return "" if self.free_over_amount is None else format_amount(self.free_over_amount, self.currency)
 
     def clean(self):
         super().clean()

@@ -8,6 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import path, reverse
 from django.views.generic import FormView, View
+from wagtail.admin.ui.tables import Column
 from wagtail.admin.views.generic import WagtailAdminTemplateMixin
 from wagtail.admin.widgets.button import HeaderButton
 from wagtail.permission_policies import ModelPermissionPolicy
@@ -21,7 +22,17 @@ class ShippingRateViewSet(SnippetViewSet):
     model = ShippingRate
     icon = "site"
     menu_label = "Shipping rates"
-    list_display = ["name", "currency", "amount", "countries", "min_days", "max_days", "free_over_amount", "active"]
+    # Amounts as they read ("$4.95"), as editors type them.
+    list_display = [
+        "name",
+        "currency",
+        Column("amount", label="Amount", accessor="amount_display", sort_key="amount"),
+        "countries",
+        "min_days",
+        "max_days",
+        Column("free_over_amount", label="Free over", accessor="free_over_display", sort_key="free_over_amount"),
+        "active",
+    ]
     list_filter = ["currency", "active"]
 
 

@@ -13,23 +13,26 @@ STYLE = """
 body { margin: 0; }
 .banner { margin: 0; padding: .4rem 1rem; background: #fff4d6; color: #5c3b00; text-align: center; font-weight: 600; }
 main { max-width: 34rem; margin: 2rem auto; padding: 1.5rem; background: #fff; border: 1px solid #d5d9e0;
-       border-radius: 8px; }
+       border-radius: 8px; overflow-wrap: anywhere; }
+@media (max-width: 36rem) { main { margin: 0; padding: 1rem; border-width: 0 0 1px; border-radius: 0; }
+                            td img { display: none; } th { overflow-wrap: normal; } }
 h1 { font-size: 1.5rem; margin-top: 0; }
 table { width: 100%; border-collapse: collapse; margin-bottom: 1.5rem; }
 th, td { text-align: left; padding: .4rem 0; border-bottom: 1px solid #d5d9e0; }
 td.amount, th.amount { text-align: right; }
+tbody th[scope=row] { padding-right: 1rem; }
 tfoot th, tfoot td { font-weight: 700; border-bottom: 0; }
 fieldset { border: 1px solid #d5d9e0; border-radius: 6px; margin: 0 0 1rem; padding: .75rem 1rem; min-width: 0; }
 legend { font-weight: 600; padding: 0 .25rem; }
 .field { display: flex; flex-direction: column; gap: .25rem; margin-bottom: 1rem; }
-.row { display: flex; gap: 1rem; }
-.row .field { flex: 1; min-width: 0; }
+.row { display: flex; flex-wrap: wrap; gap: 0 1rem; }
+.row .field { flex: 1 1 8rem; min-width: 0; }
 label { font-weight: 600; }
 .choice label { font-weight: 400; }
 td img { width: 48px; height: 48px; object-fit: cover; border-radius: 4px; vertical-align: middle;
          margin-right: .5rem; }
 select, input[type=text], input[type=email] { font: inherit; padding: .5rem .6rem; border: 1px solid #767e8c;
-       border-radius: 6px; color: #1b1f24; background: #fff; }
+       border-radius: 6px; color: #1b1f24; background: #fff; width: 100%; min-width: 0; box-sizing: border-box; }
 input[aria-invalid=true] { border-color: #a1262b; border-width: 2px; }
 .help { color: #4a5260; font-size: .9rem; margin: 0; }
 .error { padding: .75rem 1rem; border: 1px solid #e3a6a8; background: #fbeaea; color: #8c1f24; border-radius: 6px;
@@ -54,7 +57,7 @@ def format_amount(amount: int, currency: str) -> str:
     return f"{major} {currency.upper()}"
 
 
-def _document(title: str, body: str) -> str:
+def document(title: str, body: str) -> str:
     return (
         '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
         '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
@@ -148,7 +151,7 @@ def render_payment_page(
 {save_field}
 <div class="actions"><button type="submit">Pay {escape(total)}</button>{cancel}</div>
 </form>"""  # noqa: E501
-    return _document(f"Pay {total}", body)
+    return document(f"Pay {total}", body)
 
 
 def _item_image(item: dict) -> str:
@@ -232,12 +235,12 @@ def render_closed_page(session: dict) -> str:
         body = "<h1>Payment complete</h1>\n<p>This checkout session has been paid. You can close this page.</p>"
         if link:
             body += f'\n<p><a href="{escape(link)}">Return to the shop</a></p>'
-        return _document("Payment complete", body)
+        return document("Payment complete", body)
     body = "<h1>This checkout session has expired</h1>\n<p>Start again from the shop to pay.</p>"
     if session.get("cancel_url"):
         body += f'\n<p><a href="{escape(session["cancel_url"])}">Return to the shop</a></p>'
-    return _document("Checkout expired", body)
+    return document("Checkout expired", body)
 
 
-def render_not_found_page() -> str:
-    return _document("Not found", "<h1>Checkout session not found</h1>\n<p>Check the link and try again.</p>")
+def render_not_found_page(heading: str = "Checkout session not found") -> str:
+    return document("Not found", f"<h1>{escape(heading)}</h1>\n<p>Check the link and try again.</p>")

@@ -1,6 +1,7 @@
 """Our Stripe stand-in, assembled: the aiohttp application and its whole route table.
 
-Checkout Sessions (checkout_sessions.py), the hosted payment page (payment_page.py), events
+Checkout Sessions (checkout_sessions.py), the hosted payment page (payment_page.py), charges' receipts
+(receipts.py), events
 (events.py) and their webhooks (webhooks.py) are ours; PaymentIntents and refunds go to localstripe
 with its gaps filled, and every other `/v1/...` request goes to it unchanged (passthrough.py).
 `/_sandbox/...` holds the controls for tests and scripts (control.py). The state lives in state.py;
@@ -13,7 +14,7 @@ import contextlib
 import aiohttp
 from aiohttp import web
 
-from . import checkout_sessions, control, events, passthrough
+from . import checkout_sessions, control, events, passthrough, receipts
 from .middleware import MIDDLEWARES
 from .payment_page import payment_page
 from .state import SANDBOX_KEY, Sandbox
@@ -50,6 +51,7 @@ def build_app(sandbox: Sandbox) -> web.Application:
     routes.add_post("/_sandbox/faults", control.control_faults)
     routes.add_get("/pay/{id}", payment_page)
     routes.add_post("/pay/{id}", payment_page)
+    routes.add_get("/receipts/{id}", receipts.receipt_page)
     routes.add_post("/v1/checkout/sessions", checkout_sessions.create_checkout_session)
     routes.add_get("/v1/checkout/sessions", checkout_sessions.list_checkout_sessions)
     routes.add_get("/v1/checkout/sessions/{id}", checkout_sessions.retrieve_checkout_session)

@@ -56,7 +56,16 @@ def present(sandbox: Sandbox, obj, expand: set[str], path: str = ""):
         for name in ("description", "receipt_email"):
             if result.get(name) is None and extras.get(name) is not None:
                 result[name] = extras[name]
+        # localstripe has no receipts; the sandbox serves its own (receipts.py).
+        result["receipt_url"] = result.get("receipt_url") or receipt_url(sandbox, result)
     return result
+
+
+def receipt_url(sandbox: Sandbox, charge: dict) -> str | None:
+    """Where a paid charge's receipt is (receipts.py serves it; Stripe gives every successful charge one)."""
+    if charge.get("status") != "succeeded" or not charge.get("id") or not sandbox.public_url:
+        return None
+    return f"{sandbox.public_url}/receipts/{charge['id']}"
 
 
 async def fetch_payment_intent(sandbox: Sandbox, payment_intent_id: str, expand: set[str] = frozenset()) -> dict:

@@ -4,6 +4,7 @@ import threading
 from urllib.parse import parse_qs, urlparse
 
 import pytest
+from django.contrib.messages import get_messages
 from django.db import connection
 from django.test import Client
 
@@ -641,3 +642,29 @@ def test_two_saved_card_payments_at_once_with_a_slow_stripe_make_one_charge(sand
     assert len(stripe_client.get_client().v1.payment_intents.list().data) == 1
     invoice.refresh_from_db()
     assert invoice.times_paid == 1
+
+
+def test_a_paid_checkout_stores_the_sandbox_receipt_and_the_payments_page_links_it(sandbox, signed_in, invoice):
+    charge = start_checkout(signed_in, invoice)
+    sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+    return_from_checkout(signed_in, charge)
+
+    charge.refresh_from_db()
+    assert charge.receipt_url == f"{sandbox.api_base}/receipts/{charge.stripe_charge_id}"
+    page = signed_in.get("/billing/payments/").content.decode()
+    assert f'<a href="{charge.receipt_url}" rel="noopener">Receipt' in page
+    assert "No receipt" not in page
+    receipt = sandbox.http.get(charge.receipt_url)
+    assert receipt.status_code == 200
+    assert "Receipt for 25.00 USD" in receipt.text and "Invoice: Consulting" in receipt.text
+
+
+def test_a_payable_without_its_own_confirmation_gets_one_thank_you_from_billing(sandbox, signed_in, invoice):
+    charge = start_checkout(signed_in, invoice)
+    sandbox.pay_checkout_session(charge.stripe_checkout_session_id)
+
+    response = return_from_checkout(signed_in, charge)
+
+    assert [str(message) for message in get_messages(response.wsgi_request)] == [
+        "Thank you: $25.00 paid for Invoice: Consulting."
+    ]

@@ -41,7 +41,7 @@ def test_editor_creates_and_publishes_a_product_that_appears_in_the_shop(shop_ed
     page.get_by_role("textbox", name="Title*").fill("Walnut chopping board")
     page.get_by_role("textbox", name="SKU*").fill("BOARD-WAL")
     page.get_by_role("textbox", name="Summary").fill("Oiled walnut, made in our workshop.")
-    page.get_by_role("spinbutton", name="Price*").fill("4500")
+    page.get_by_role("textbox", name="Price*").fill("45.00")  # as the price reads; stored in cents
     page.get_by_role("button", name="More actions").click()
     page.get_by_role("button", name="Publish").click()
     page.wait_for_url(f"**/admin/pages/{index.pk}/")

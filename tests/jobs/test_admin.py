@@ -30,7 +30,7 @@ def test_the_job_listings_show_paid_status_and_paid_until(client, editor, make_j
     assert labels[-4:] == ["Company", "Poster", "Paid", "Paid until"]
     rows = {row.title: row for row in response.context["object_list"]}
     assert set(rows) == {"Paid listing", "Unpaid listing", "Expired listing"}
-    assert "Expired" in text and "Unpaid" in text
+    assert "Ended" in text and "Awaiting payment" in text
     assert paid.company in text
 
 
@@ -68,7 +68,7 @@ def test_the_price_is_an_editable_site_setting_defaulting_to_49_dollars(client, 
     client.force_login(admin_user)
     url = reverse("wagtailsettings:edit", args=["jobs", "jobboardsettings", site.pk])
 
-    response = client.post(url, {"price_amount": "5900", "price_currency": "EUR", "reminder_days_before": "2"})
+    response = client.post(url, {"price_amount": "59.00", "price_currency": "EUR", "reminder_days_before": "2"})
 
     assert response.status_code == 302
     assert (JobBoardSettings.current().price_amount, JobBoardSettings.current().price_currency) == (5900, "EUR")
@@ -83,6 +83,22 @@ def test_a_free_week_is_refused_in_the_settings(client, admin_user, site):
 
     assert response.status_code == 200
     assert JobBoardSettings.current().price_amount == 4900
+
+
+def test_the_week_price_is_typed_and_shown_as_it_reads_with_stripes_minimum(client, admin_user, site):
+    client.force_login(admin_user)
+    url = reverse("wagtailsettings:edit", args=["jobs", "jobboardsettings", site.pk])
+    assert 'value="49.00"' in client.get(url).content.decode()
+
+    refused = client.post(url, {"price_amount": "0.49", "price_currency": "USD", "reminder_days_before": "2"})
+    assert refused.status_code == 200
+    assert "Ensure this is at least $0.50." in refused.content.decode()
+    assert JobBoardSettings.current().price_amount == 4900
+
+    saved = client.post(url, {"price_amount": "¥5,000", "price_currency": "JPY", "reminder_days_before": "2"})
+    assert saved.status_code == 302
+    assert (JobBoardSettings.current().price_amount, JobBoardSettings.current().price_currency) == (5000, "JPY")
+    assert 'value="5,000"' in client.get(url).content.decode()
 
 
 def test_paid_until_shows_the_date_and_time_not_a_relative_time(client, editor, make_job):

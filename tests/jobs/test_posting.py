@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from billing.tokens import payment_url
 from jobs.factories import record_payment
-from jobs.models import JobPage
+from jobs.models import JobPage, JobStatus
 from tests.jobs.helpers import payable_named_by
 
 pytestmark = pytest.mark.django_db
@@ -182,8 +182,10 @@ def test_mine_lists_the_posters_listings_with_their_status(poster_client, make_j
     assert response.status_code == 200
     assert "Not mine" not in text
     assert "Live until" in text and f"/jobs/{live.pk}/bump/" in text
-    assert "Expired" in text and f"/jobs/{expired.pk}/pay/" in text
-    assert "Unpaid" in text
+    assert "Ended on" in text and f"/jobs/{expired.pk}/pay/" in text
+    assert "Awaiting payment" in text
+    for status in (JobStatus.LIVE, JobStatus.EXPIRED, JobStatus.UNPAID):
+        assert status.description in text
     assert [row.job.title for row in response.context["rows"]] == ["Unpaid one", "Expired one", "Live one"]
 
 

@@ -60,7 +60,7 @@ class TestShopPageRules(WagtailPageTestCase):
                     "sku": "PEN-9",
                     "summary": "Machined brass.",
                     "body": '{"blocks": [], "entityMap": {}}',
-                    "price_amount": "4500",
+                    "price_amount": "45.00",
                     "price_currency": "USD",
                     "options": inline_formset([]),
                     "variants": inline_formset([]),
@@ -72,6 +72,7 @@ class TestShopPageRules(WagtailPageTestCase):
         assert product.live
         # Without options: its one implicit variant, with the product's SKU.
         assert list(product.variants.values_list("sku", flat=True)) == ["PEN-9"]
+        assert product.price_amount == 4500
 
 
 def test_sku_is_unique_in_validation_and_in_the_database(make_product):
@@ -233,7 +234,7 @@ def test_admin_form_requires_a_sku(client, admin_user, product):
             "sku": "",
             "summary": "",
             "body": '{"blocks": [], "entityMap": {}}',
-            "price_amount": "1800",
+            "price_amount": "18.00",
             "price_currency": "USD",
             "action-publish": "publish",
         },
@@ -258,3 +259,72 @@ def test_an_unsaved_product_has_nothing_available_and_a_saved_one_reads_its_stoc
 
     stock_set(product=product, quantity=1)
     assert ProductPage.objects.get(pk=product.pk).availability_label == "Only 1 left"
+
+
+def product_form(product, **changes) -> dict:
+    variants = [{"id": variant.pk, "sku": variant.sku, "price_amount": ""} for variant in product.variants.all()]
+    return {
+        **nested_form_data(
+            {
+                "options": inline_formset([]),
+                "variants": inline_formset(variants, initial=len(variants)),
+                "gallery_images": inline_formset([]),
+            }
+        ),
+        "title": product.title,
+        "slug": product.slug,
+        "sku": product.sku,
+        "summary": "",
+        "body": '{"blocks": [], "entityMap": {}}',
+        "price_amount": "18.00",
+        "price_currency": "USD",
+        "requires_shipping": "on",
+        "action-publish": "publish",
+        **changes,
+    }
+
+
+def test_editors_read_and_type_a_product_price_in_dollars_and_it_is_stored_in_cents(client, admin_user, product):
+    client.force_login(admin_user)
+    url = f"/admin/pages/{product.pk}/edit/"
+    assert 'value="18.00"' in client.get(url).content.decode()
+
+    response = client.post(url, product_form(product, price_amount="42.00"))
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert ProductPage.objects.get(pk=product.pk).price_amount == 4200
+    assert 'value="42.00"' in client.get(url).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("typed", "currency", "message"),
+    [
+        ("42.001", "USD", "Enter an amount with at most 2 decimal places."),
+        ("0.25", "USD", "Ensure this is at least $0.50."),
+        ("12.5", "JPY", "Enter a whole amount: JPY has no decimal places."),
+        ("forty", "USD", "Enter an amount such as 42.00."),
+    ],
+)
+def test_a_product_price_the_shop_cannot_charge_is_refused_in_major_units(
+    client, admin_user, product, typed, currency, message
+):
+    client.force_login(admin_user)
+
+    response = client.post(
+        f"/admin/pages/{product.pk}/edit/", product_form(product, price_amount=typed, price_currency=currency)
+    )
+
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert ProductPage.objects.get(pk=product.pk).price_amount == 1800
+
+
+def test_a_yen_price_is_typed_and_shown_in_whole_yen(client, admin_user, product):
+    client.force_login(admin_user)
+    url = f"/admin/pages/{product.pk}/edit/"
+
+    assert client.post(url, product_form(product, price_amount="¥1,250", price_currency="JPY")).status_code == 302
+
+    stored = ProductPage.objects.get(pk=product.pk)
+    assert (stored.price_amount, stored.price_currency) == (1250, "JPY")
+    assert 'value="1,250"' in client.get(url).content.decode()

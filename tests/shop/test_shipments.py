@@ -233,7 +233,7 @@ def test_editors_add_a_shipping_rate_as_a_snippet_and_a_country_outside_the_shop
     url = "/admin/snippets/shop/shippingrate/add/"
     form = {
         "name": "Standard",
-        "amount": "495",
+        "amount": "4.95",
         "currency": "USD",
         "countries": "US GB",
         "min_days": "3",
@@ -254,6 +254,32 @@ def test_editors_add_a_shipping_rate_as_a_snippet_and_a_country_outside_the_shop
         ["US", "GB"],
         "3 to 5 business days",
     )
+
+
+def test_shipping_rate_amounts_are_typed_and_shown_as_they_read_and_stored_in_minor_units(admin_client):
+    form = {"name": "Express", "countries": "US", "min_days": "1", "max_days": "2", "active": "on"}
+    url = "/admin/snippets/shop/shippingrate/add/"
+
+    refused = admin_client.post(url, {**form, "amount": "4.955", "currency": "USD", "free_over_amount": "-1"})
+    assert refused.status_code == 200
+    assert "Enter an amount with at most 2 decimal places." in refused.content.decode()
+    assert "Enter an amount of zero or more." in refused.content.decode()
+    assert not ShippingRate.objects.exists()
+
+    added = admin_client.post(url, {**form, "amount": "$12.50", "currency": "USD", "free_over_amount": "1,250.00"})
+    assert added.status_code == 302
+    rate = ShippingRate.objects.get()
+    assert (rate.amount, rate.free_over_amount) == (1250, 125000)
+
+    listing = admin_client.get("/admin/snippets/shop/shippingrate/").content.decode()
+    assert "$12.50" in listing and "$1,250.00" in listing
+    edit = f"/admin/snippets/shop/shippingrate/edit/{rate.pk}/"
+    page = admin_client.get(edit).content.decode()
+    assert 'value="12.50"' in page and 'value="1,250.00"' in page
+    changed = admin_client.post(edit, {**form, "amount": "1,500", "currency": "JPY", "free_over_amount": ""})
+    assert changed.status_code == 302
+    rate.refresh_from_db()
+    assert (rate.amount, rate.currency, rate.free_over_amount) == (1500, "JPY", None)
 
 
 def test_the_shipping_countries_setting_refuses_an_unknown_code(admin_client):

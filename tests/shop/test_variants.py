@@ -113,6 +113,11 @@ def test_an_old_revision_without_a_variant_deletes_it_and_its_stock_only(tee):
 # --- The editor's form --------------------------------------------------------------------------------------------
 
 
+def as_typed(amount: int | None) -> str:
+    """What an editor types for an amount in dollars: the admin shows and takes prices as they read (42.00)."""
+    return "" if amount is None else f"{amount // 100}.{amount % 100:02d}"
+
+
 def edit_data(product, *, options, variants, sku=None):
     """The edit form as the admin posts it: the product's existing variants first (each spec edits the next one;
     existing variants no spec covers are deleted), then new ones."""
@@ -121,7 +126,7 @@ def edit_data(product, *, options, variants, sku=None):
     for index, spec in enumerate(variants):
         form = {
             "sku": spec["sku"],
-            "price_amount": spec.get("price_amount", ""),
+            "price_amount": as_typed(spec.get("price_amount")),
             **{f"option{i}": value for i, value in enumerate(spec["values"], start=1)},
         }
         if index < len(existing):
@@ -136,7 +141,7 @@ def edit_data(product, *, options, variants, sku=None):
             "sku": sku or product.sku,
             "summary": "",
             "body": rich_text(""),
-            "price_amount": product.price_amount,
+            "price_amount": as_typed(product.price_amount),
             "price_currency": product.price_currency,
             "options": inline_formset([{"name": name, "values": values} for name, values in options]),
             "variants": inline_formset(forms, initial=len(existing)),
@@ -512,3 +517,33 @@ def test_a_copy_of_a_product_leaves_its_skus_behind_and_opens_in_the_editor(clie
     assert [option.name for option in copy.options.all()] == ["Size", "Colour"]
     client.force_login(admin_user)
     assert client.get(reverse("wagtailadmin_pages:edit", args=[copy.pk])).status_code == 200
+
+
+def test_a_variants_price_is_typed_as_it_reads_in_the_products_currency(client, admin_user, shop_index):
+    client.force_login(admin_user)
+    cap = product_with_variants(
+        parent=shop_index,
+        title="Yen cap",
+        sku="YCAP-1",
+        price_amount=2000,
+        price_currency="JPY",
+        options={"Colour": "Navy, Red"},
+        variants=[{"values": ["Navy"], "sku": "YCAP-1-NAV"}, {"values": ["Red"], "sku": "YCAP-1-RED"}],
+    )
+    data = edit_data(
+        cap,
+        options=[("Colour", "Navy, Red")],
+        variants=[{"values": ["Navy"], "sku": "YCAP-1-NAV"}, {"values": ["Red"], "sku": "YCAP-1-RED"}],
+    )
+    data["price_amount"] = "¥2,000"
+    data["variants-1-price_amount"] = "2,400.5"  # yen have no decimals: refused, nothing saved
+    response = post_edit(client, cap, data)
+    assert response.status_code == 200
+    assert "JPY has no decimal places" in response.content.decode()
+    assert ProductVariant.objects.get(sku="YCAP-1-RED").price_amount is None
+
+    data["variants-1-price_amount"] = "¥2,400"
+    assert post_edit(client, cap, data).status_code == 302
+    assert ProductVariant.objects.get(sku="YCAP-1-RED").price_amount == 2400
+    page = client.get(reverse("wagtailadmin_pages:edit", args=[cap.pk])).content.decode()
+    assert 'value="2,400"' in page  # shown back as it reads, not as 2400 minor units
