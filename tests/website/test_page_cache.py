@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
+from wagtail.test.utils.form_data import nested_form_data, streamfield
 
 from jobs.factories import JobIndexPageFactory, JobPageFactory, record_payment
 from shop.factories import ProductPageFactory, ShopIndexPageFactory
@@ -262,7 +263,7 @@ def test_a_previewed_draft_never_reaches_the_public(client, admin_user, home_pag
         page, url = ProductPage.objects.get(pk=mug.pk), "/shop/mug/"
         fields = {"sku": page.sku, "price_amount": page.price_amount, "price_currency": page.price_currency}
     elif kind == "home":
-        page, url, fields = home_page, "/", {}
+        page, url, fields = home_page, "/", nested_form_data({"body": streamfield([])})
     else:
         board = JobIndexPageFactory(parent=home_page)
         page = JobPageFactory(parent=board, title="Python developer", slug="python-developer")

@@ -299,6 +299,8 @@ USE_TZ = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATIC_URL = "/static/"
+# Files whitenoise serves at the site's root as they are: /favicon.ico, which browsers ask for whatever a page says.
+WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"
 STORAGES = {
