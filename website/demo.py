@@ -190,6 +190,7 @@ def seed_footer(stdout, pages) -> None:
         return
     branding.contact_address = "Shop & Jobs\n12 Harbour Street\nLisbon 1100-001, Portugal"
     branding.contact_email = "hello@example.com"
+    branding.share_image = seed_hero_image()
     branding.footer_links = json.dumps([_block("link", {"page": page.pk, "url": "", "label": ""}) for page in pages])
     branding.save()
     stdout.write("  footer: contact and links")

@@ -1,4 +1,6 @@
 import html
+import re
+from urllib.parse import urljoin
 
 from django import template
 from django.conf import settings
@@ -53,11 +55,13 @@ def shared_csrf_input(context):
 # product page's tags cost no query of their own.
 SHARE_RENDITION = "max-800x800"
 DESCRIPTION_MAX_CHARS = 160
+TAG = re.compile(r"<[^>]*>")
 
 
 def plain_text(value) -> str:
-    """Text of a description that may be HTML (a rich text field): tags dropped, entities read, spaces collapsed."""
-    return " ".join(html.unescape(strip_tags(str(value or ""))).split())
+    """Text of a description that may be HTML (a rich text field): tags dropped (each a space, so paragraphs stay
+    apart), entities read, spaces collapsed."""
+    return " ".join(html.unescape(strip_tags(TAG.sub(" ", str(value or "")))).split())
 
 
 @register.inclusion_tag("includes/meta.html", takes_context=True)
@@ -93,7 +97,8 @@ def page_meta(context, description="", image=None, og_type="website", share_imag
         image = branding.share_image
     image_url = ""
     if image is not None:
-        image_url = image.get_rendition(SHARE_RENDITION).full_url
+        # On the canonical address's root, as the page's own address (an absolute media URL stays as it is).
+        image_url = urljoin(canonical, image.get_rendition(SHARE_RENDITION).url)
     result.update(
         title=page.seo_title or page.title,
         site_name=branding.site_name,
