@@ -150,3 +150,32 @@ class TestStandardPageRules(WagtailPageTestCase):
     def test_standard_pages_live_under_the_home_page_and_have_no_children(self):
         self.assertAllowedParentPageTypes(StandardPage, {HomePage})
         self.assertAllowedSubpageTypes(StandardPage, set())
+
+
+def test_an_editor_changes_the_footer_in_the_admin(client, editor, footer, returns):
+    from django.urls import reverse
+    from wagtail.test.utils.form_data import nested_form_data, streamfield
+
+    for _ in range(2):
+        client.get("/")
+    client.force_login(editor)
+    url = reverse("wagtailsettings:edit", args=["website", "sitebranding", footer.pk])
+    data = nested_form_data(
+        {
+            "site_name": "Shop & Jobs",
+            "footer_text": "Made in Lisbon.",
+            "contact_address": "1 New Road",
+            "contact_email": "new@example.com",
+            "footer_links": streamfield([("link", {"page": returns.pk, "url": "", "label": "Send it back"})]),
+            "default_description": "Goods and jobs.",
+            "share_image": "",
+        }
+    )
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, response.content.decode()[:2000]
+    client.logout()
+    html = footer_html(client.get("/").content.decode())
+    assert '<a href="/returns/">Send it back</a>' in html
+    assert "new@example.com" in html and "1 New Road" in html
