@@ -93,6 +93,21 @@ def test_media_is_served_with_a_cache_control(client, settings, uploaded):
     assert max_age(cache_control) == settings.MEDIA_CACHE_SECONDS > 0
 
 
+@pytest.fixture
+def uploaded_picture():
+    name = default_storage.save("caching-test/dot.png", ContentFile(b"\x89PNG\r\n\x1a\n" + b"\x00" * 400))
+    yield name
+    default_storage.delete(name)
+
+
+def test_a_picture_is_not_gzipped(client, settings, uploaded_picture):
+    response = client.get(settings.MEDIA_URL + uploaded_picture, HTTP_ACCEPT_ENCODING="gzip")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "image/png"
+    assert not response.has_header("Content-Encoding")
+
+
 def test_missing_media_is_a_404_and_nothing_outside_media_root_is_served(client, settings):
     assert client.get(settings.MEDIA_URL + "caching-test/none.txt").status_code == 404
     assert client.get(settings.MEDIA_URL + "../settings.py").status_code in (400, 404)

@@ -64,10 +64,10 @@ MIDDLEWARE = [
     "website.middleware.ContentSecurityPolicyMiddleware",
     "website.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    # Below whitenoise (static files come compressed ahead of time, pictures need none) and above the page cache (a
-    # cached page is kept as rendered and compressed for each visitor who accepts it). Django masks CSRF tokens per
-    # response, which is what defeats BREACH on the pages that hold one.
-    "django.middleware.gzip.GZipMiddleware",
+    # Django's GZipMiddleware, for text only. Below whitenoise (static files come compressed ahead of time) and above
+    # the page cache (a cached page is kept as rendered and compressed for each visitor who accepts it). Django masks
+    # CSRF tokens per response, which is what defeats BREACH on the pages that hold one.
+    "website.middleware.TextGZipMiddleware",
     "website.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
