@@ -7,7 +7,6 @@ from django.conf import settings
 from django.template.backends.utils import csrf_input
 from django.urls import reverse
 from django.utils.html import format_html, strip_tags
-from django.utils.text import Truncator
 from wagtail.models import Page, Site
 
 from website import footer as website_footer
@@ -64,6 +63,16 @@ def plain_text(value) -> str:
     return " ".join(html.unescape(strip_tags(TAG.sub(" ", str(value or "")))).split())
 
 
+def truncate_at_word(text: str, limit: int) -> str:
+    """At most `limit` characters, cut between words, with an ellipsis when cut."""
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    if text[limit - 1] != " " and " " in cut:
+        cut = cut.rsplit(" ", 1)[0]
+    return cut.rstrip(" ,;:.") + "…"
+
+
 @register.inclusion_tag("includes/meta.html", takes_context=True)
 def page_meta(context, description="", image=None, og_type="website", share_image=False):
     """The description, canonical address and sharing tags of the page being rendered.
@@ -83,7 +92,7 @@ def page_meta(context, description="", image=None, og_type="website", share_imag
         candidates.append(intro)
     candidates.append(branding.default_description)
     text = next((plain_text(value) for value in candidates if plain_text(value)), "")
-    text = Truncator(text).chars(DESCRIPTION_MAX_CHARS)
+    text = truncate_at_word(text, DESCRIPTION_MAX_CHARS)
     if page is not None:
         canonical = page.get_full_url(request=request) or ""
     elif request is not None:
