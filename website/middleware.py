@@ -3,6 +3,7 @@ from urllib.parse import urlsplit
 from csp.constants import SELF
 from csp.middleware import CSPMiddleware
 from django.conf import settings
+from django.middleware.gzip import GZipMiddleware
 
 
 def origin_of(url: str) -> str:
@@ -61,3 +62,18 @@ def permissions_policy_middleware(get_response):
         return response
 
     return middleware
+
+
+# What is worth compressing: text. Pictures, archives and PDFs are compressed already; gzipping them again costs CPU
+# and their Content-Length, and gains nothing.
+COMPRESSIBLE_TYPES = ("text/", "application/json", "application/xml", "application/rss+xml", "image/svg+xml")
+
+
+class TextGZipMiddleware(GZipMiddleware):
+    """Django's GZipMiddleware for text responses only (pages, feeds, JSON); uploaded media passes as it is."""
+
+    def process_response(self, request, response):
+        content_type = response.get("Content-Type", "").lower()
+        if not content_type.startswith(COMPRESSIBLE_TYPES):
+            return response
+        return super().process_response(request, response)

@@ -16,8 +16,10 @@ from wagtail.models import Page, PageViewRestriction, Site
 from wagtail.signals import page_published, page_slug_changed, page_unpublished, post_page_move
 
 from shop.models import Order, OrderLine, ProductPage, ProductVariant, ShopIndexPage, Stock
+from website.blocks import BLOCKS_SHOWING
 from website.context_processors import SECTION_MODELS, SECTIONS_CACHE_KEY
-from website.models import SiteBranding
+from website.footer import footer_links_forget, footer_links_page_ids
+from website.models import HomePage, SiteBranding
 from website.page_cache import page_cache_purge, page_cache_purge_on_commit, page_cache_purge_site
 
 
@@ -28,6 +30,27 @@ def pages_around(page) -> list:
     if parent is not None:
         pages.append(parent)
     return pages
+
+
+def homes_showing(model) -> list:
+    """The home pages with a block that lists pages of `model` (ProductPage, JobPage); none for other models. One
+    query, only for those two models."""
+    block_type = next((block for shown, block in BLOCKS_SHOWING.items() if issubclass(model, shown)), None)
+    if block_type is None:
+        return []
+    return [home for home in HomePage.objects.all() if block_type in home.block_types()]
+
+
+def _footer_may_change(page) -> None:
+    """A page the footer links to changed: its link (every page shows it) follows."""
+    if page is not None and page.pk in footer_links_page_ids():
+
+        def retire():
+            footer_links_forget()
+            page_cache_purge_site()
+
+        retire()
+        transaction.on_commit(retire, robust=True)
 
 
 def _sections_may_change(page) -> None:
@@ -47,41 +70,48 @@ def _sections_may_change(page) -> None:
 
 def _page_changed(sender, instance, **kwargs):
     _sections_may_change(instance)
-    page_cache_purge_on_commit(pages=pages_around(instance))
+    _footer_may_change(instance)
+    page_cache_purge_on_commit(pages=[*pages_around(instance), *homes_showing(type(instance))])
 
 
 def _page_moved(sender, instance, parent_page_before=None, parent_page_after=None, **kwargs):
     _sections_may_change(instance)
-    page_cache_purge_on_commit(pages=[*pages_around(instance), parent_page_before, parent_page_after])
+    _footer_may_change(instance)
+    page_cache_purge_on_commit(
+        pages=[*pages_around(instance), parent_page_before, parent_page_after, *homes_showing(type(instance))]
+    )
 
 
 def _page_deleted(sender, instance, **kwargs):
     # Before the delete, while the tree still knows the parent. Descendants get their own pre_delete.
     _sections_may_change(instance)
-    page_cache_purge_on_commit(pages=[instance, instance.get_parent()])
+    _footer_may_change(instance)
+    page_cache_purge_on_commit(pages=[instance, instance.get_parent(), *homes_showing(type(instance))])
 
 
 def _restriction_changed(sender, instance, **kwargs):
     page = Page.objects.filter(pk=instance.page_id).first()
     _sections_may_change(page)
+    _footer_may_change(page)
     if page is not None:
-        page_cache_purge_on_commit(pages=pages_around(page))
+        page_cache_purge_on_commit(pages=[*pages_around(page), *homes_showing(page.specific_class or Page)])
 
 
 def _page_saved(sender, instance, created, **kwargs):
-    # Any save of a page row (a listing's paid week recorded by billing, say): the page and the listing showing it.
+    # Any save of a page row (a listing's paid week recorded by billing, say): the page, the listing showing it and
+    # the home pages listing its kind.
     if not created:
-        page_cache_purge_on_commit(pages=[instance, instance.get_parent()])
+        page_cache_purge_on_commit(pages=[instance, instance.get_parent(), *homes_showing(type(instance))])
     elif instance.live:
         # Made live without a publish (`add_child(instance=...)` of a live page, as setup_site does): the listing
         # that now shows it, and the header if it is a section.
         _sections_may_change(instance)
-        page_cache_purge_on_commit(pages=[instance.get_parent()])
+        page_cache_purge_on_commit(pages=[instance.get_parent(), *homes_showing(type(instance))])
 
 
 def _stock_saved(sender, instance, **kwargs):
     product = ProductPage.objects.filter(variants=instance.variant_id).first()
-    page_cache_purge_on_commit(pages=[product, *ShopIndexPage.objects.all()])
+    page_cache_purge_on_commit(pages=[product, *ShopIndexPage.objects.all(), *homes_showing(ProductPage)])
 
 
 def order_products_purge(*, order_id: int) -> None:
@@ -115,7 +145,7 @@ def order_products_purge(*, order_id: int) -> None:
             changed.append(product)
         listing_changed = listing_changed or product.available_quantity - by_product[product.pk] <= threshold
     if listing_changed:
-        changed.extend(ShopIndexPage.objects.all())
+        changed.extend([*ShopIndexPage.objects.all(), *homes_showing(ProductPage)])
     page_cache_purge(pages=changed)
 
 
@@ -128,6 +158,7 @@ def _order_saved(sender, instance, created, update_fields=None, **kwargs):
 
 
 def _site_changed(**kwargs):
+    footer_links_forget()
     page_cache_purge_site()
 
 

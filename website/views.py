@@ -1,14 +1,17 @@
 import logging
 
+from django.conf import settings
 from django.contrib import messages
 from django.db import connection
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.middleware.csrf import REASON_CSRF_TOKEN_MISSING, REASON_NO_CSRF_COOKIE, get_token
+from django.utils.cache import patch_cache_control
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.csrf import csrf_failure as django_csrf_failure
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_safe
+from django.views.static import serve as static_serve
 
 logger = logging.getLogger(__name__)
 
@@ -54,3 +57,12 @@ def csrf_failure(request, reason=""):
     # The message also keeps the page out of the shared cache for this visitor, so it comes back with a real token.
     messages.warning(request, "That form arrived before your browser had our security token. Please send it again.")
     return HttpResponseRedirect(back, status=303)
+
+
+@require_safe
+def media(request, path):
+    """An uploaded file (MEDIA_ROOT), with a Cache-Control browsers and caches in front keep it for
+    (MEDIA_CACHE_SECONDS). Django's static view answers If-Modified-Since and refuses paths outside MEDIA_ROOT."""
+    response = static_serve(request, path, document_root=settings.MEDIA_ROOT)
+    patch_cache_control(response, public=True, max_age=settings.MEDIA_CACHE_SECONDS)
+    return response

@@ -5,7 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
-from wagtail.test.utils.form_data import inline_formset, nested_form_data
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, streamfield
 
 from jobs.factories import JobIndexPageFactory, JobPageFactory, record_payment
 from shop.factories import ProductPageFactory, ShopIndexPageFactory
@@ -269,14 +269,14 @@ def test_a_previewed_draft_never_reaches_the_public(client, admin_user, home_pag
         page, url = ProductPage.objects.get(pk=mug.pk), "/shop/mug/"
         fields = {
             "sku": page.sku,
-            "price_amount": page.price_amount,
+            "price_amount": f"{page.price_amount / 100:.2f}",  # as it reads: 18.00
             "price_currency": page.price_currency,
             **nested_form_data(
                 {"options": inline_formset([]), "variants": inline_formset([]), "gallery_images": inline_formset([])}
             ),
         }
     elif kind == "home":
-        page, url, fields = home_page, "/", {}
+        page, url, fields = home_page, "/", nested_form_data({"body": streamfield([])})
     else:
         board = JobIndexPageFactory(parent=home_page)
         page = JobPageFactory(parent=board, title="Python developer", slug="python-developer")

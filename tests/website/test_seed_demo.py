@@ -82,3 +82,28 @@ def test_seed_demo_refuses_under_the_production_settings(tmp_path):
     assert result.returncode == 1
     assert "seed_demo refuses to run under production settings" in result.stderr
     assert "admin-demo-pass" not in result.stdout
+
+
+def test_seed_demo_builds_the_home_page_the_shops_pages_and_the_footer(client):
+    from website.models import HomePage, SiteBranding, StandardPage
+
+    call_command("setup_site", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())
+
+    home = HomePage.objects.get()
+    assert [block.block_type for block in home.body] == ["hero", "featured_products", "latest_jobs", "rich_text"]
+    hero = home.body[0].value["image"]
+    assert (hero.width, hero.height) == (1600, 700)
+    assert sorted(StandardPage.objects.live().values_list("slug", flat=True)) == [
+        "privacy",
+        "returns",
+        "shipping",
+        "terms",
+    ]
+    branding = SiteBranding.load()
+    assert branding.contact_email and branding.contact_address
+    assert [link.value.text() for link in branding.footer_links] == ["Shipping", "Returns", "Privacy", "Terms"]
+    html = client.get("/").content.decode()
+    assert "Latest jobs" in html and "New in the shop" in html
+    for slug in ("shipping", "returns", "privacy", "terms"):
+        assert client.get(f"/{slug}/").status_code == 200

@@ -64,6 +64,10 @@ MIDDLEWARE = [
     "website.middleware.ContentSecurityPolicyMiddleware",
     "website.middleware.permissions_policy_middleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Django's GZipMiddleware, for text only. Below whitenoise (static files come compressed ahead of time) and above
+    # the page cache (a cached page is kept as rendered and compressed for each visitor who accepts it). Django masks
+    # CSRF tokens per response, which is what defeats BREACH on the pages that hold one.
+    "website.middleware.TextGZipMiddleware",
     "website.page_cache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -299,8 +303,16 @@ USE_TZ = True
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "var" / "staticfiles"
 STATIC_URL = "/static/"
+# Files whitenoise serves at the site's root as they are: /favicon.ico, which browsers ask for whatever a page says.
+WHITENOISE_ROOT = BASE_DIR / "public"
 MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / "var" / "media")
 MEDIA_URL = "/media/"
+# Uploaded files (images and their renditions) served by the site itself (website.views.media), for a site with no
+# web server in front that serves MEDIA_ROOT; turn off where one does (deploy/media.md).
+SERVE_MEDIA = env.bool("DJANGO_SERVE_MEDIA", default=True)
+# How long browsers and caches may keep an uploaded file. Not "immutable": a replaced image may take a rendition's
+# name again.
+MEDIA_CACHE_SECONDS = env.int("DJANGO_MEDIA_CACHE_SECONDS", default=7 * 24 * 60 * 60)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
