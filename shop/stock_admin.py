@@ -92,8 +92,19 @@ class VariantStockColumn(Column):
         context["variants"] = variants
         context["low_threshold"] = settings.SHOP_LOW_STOCK_THRESHOLD
         context["can_change"] = request is not None and can_change_stock(request.user)
-        context["next_url"] = request.get_full_path() if request is not None else ""
+        context["next_url"] = listing_url(request)
         return context
+
+
+def listing_url(request) -> str:
+    """The product listing as the editor sees it (filters, search, page), to come back to after setting stock. Not
+    the request's own path: filtering fetches the rows from the listing's results/ fragment URL."""
+    index = reverse("products:index")
+    if request is None:
+        return index
+    query = request.GET.copy()
+    query.pop("_w_filter_fragment", None)
+    return f"{index}?{query.urlencode()}" if query else index
 
 
 class ProductListingIndexView(IndexView):

@@ -105,6 +105,13 @@ def test_the_product_listing_shows_each_variants_stock_with_a_link_to_set_it(adm
     assert edit_url in html.replace("%2F", "/")
 
 
+def test_a_set_link_of_filtered_results_leads_back_to_the_filtered_listing(admin_client, tee):
+    # Wagtail's filter drawer fetches the rows from results/ and swaps them into the listing page.
+    html = admin_client.get("/admin/products/results/", {"stock": "low", "_w_filter_fragment": "1"}).content.decode()
+
+    assert f'/admin/stock/variant/{variant("TEE-M-OAT").pk}/?next=/admin/products/%3Fstock%3Dlow"' in html
+
+
 def test_a_product_without_options_shows_its_one_variants_figures_alone(admin_client, make_product):
     mug = make_product(title="Stoneware mug", sku="MUG-1", stock_on_hand=20)
 
