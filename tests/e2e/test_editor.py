@@ -53,7 +53,7 @@ def test_editor_creates_and_publishes_a_product_that_appears_in_the_shop(shop_ed
     assert (product.price_amount, product.price_currency, product.stock_on_hand) == (4500, "USD", 0)
 
     # Stock is set beside the page, not in it: no revision, nothing to publish.
-    page.goto(f"/admin/stock/edit/{Stock.objects.get(product=product).pk}/")
+    page.goto(f"/admin/stock/edit/{Stock.objects.get(variant__product=product).pk}/")
     page.a11y.check()
     page.get_by_role("spinbutton", name="Quantity*").fill("12")
     page.get_by_role("button", name="Save").click()
