@@ -5,6 +5,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.urls import reverse
 from wagtail.models import PageViewRestriction
+from wagtail.test.utils.form_data import inline_formset, nested_form_data
 
 from jobs.factories import JobIndexPageFactory, JobPageFactory, record_payment
 from shop.factories import ProductPageFactory, ShopIndexPageFactory
@@ -261,6 +262,7 @@ def test_a_previewed_draft_never_reaches_the_public(client, admin_user, home_pag
     if kind == "product":
         page, url = ProductPage.objects.get(pk=mug.pk), "/shop/mug/"
         fields = {"sku": page.sku, "price_amount": page.price_amount, "price_currency": page.price_currency}
+        fields.update(nested_form_data({"gallery_images": inline_formset([])}))
     elif kind == "home":
         page, url, fields = home_page, "/", {}
     else:
