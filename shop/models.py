@@ -6,9 +6,10 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import F, Min, Q
+from django.db.models import F, Min, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.functional import cached_property
 from modelcluster.fields import ParentalKey
 from wagtail.admin.forms import WagtailAdminModelForm, WagtailAdminPageForm
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, HelpPanel, InlinePanel, MultiFieldPanel
@@ -24,6 +25,7 @@ from shop.countries import country_name, parse_country_codes
 from shop.querysets import (
     AVAILABLE_ANNOTATION,
     FIRST_HOLD_EXPIRY_ANNOTATION,
+    HAS_GALLERY_ANNOTATION,
     MAIN_IMAGE_ATTR,
     PRICE_RANGE_ANNOTATIONS,
     STOCK_ANNOTATION,
@@ -33,6 +35,7 @@ from shop.querysets import (
     ProductPageQuerySet,
     ProductVariantQuerySet,
     StockHoldQuerySet,
+    gallery_images_with_renditions,
     product_available_expression,
 )
 from shop.statuses import OrderStatus
@@ -221,18 +224,28 @@ class ProductPage(ServedPage, Page):
     def serving_queryset(cls):
         """Served with its availability and the end of its first stock hold in the page's own query, and its gallery
         with the renditions the page shows in two more, whatever the number of images."""
-        return cls.objects.with_availability().with_first_hold_expiry().with_gallery()
+        return cls.objects.with_availability().with_first_hold_expiry().with_gallery_flag()
+
+    @cached_property
+    def gallery(self) -> list["ProductImage"]:
+        """The gallery images in order, with the renditions the product page shows: two queries, or none when the
+        serving query found there are none (`with_gallery_flag()`). A preview's unsaved gallery comes from memory.
+        """
+        if getattr(self, HAS_GALLERY_ANNOTATION, True) is False:
+            return []
+        if self.pk is None:  # previewing a new product: its gallery is in memory only
+            return list(self.gallery_images.all())
+        prefetch_related_objects([self], Prefetch("gallery_images", queryset=gallery_images_with_renditions()))
+        return list(self.gallery_images.all())
 
     @property
     def main_image(self) -> "ProductImage | None":
         """The first gallery image: the product's picture on listings, in the cart and when shared; None without.
 
-        Reads what a listing or cart prefetched (`with_main_image()`), else the gallery (prefetched by
-        `with_gallery()`, or one query; a preview's unsaved gallery comes from memory).
+        Reads what a listing or cart prefetched (`with_main_image()`), else the product page's `gallery`.
         """
         first_only = getattr(self, MAIN_IMAGE_ATTR, None)
-        images = first_only if first_only is not None else self.gallery_images.all()
-        return next(iter(images), None)
+        return next(iter(first_only if first_only is not None else self.gallery), None)
 
     def save(self, *args, **kwargs):
         """A product without options gets its one implicit variant (the product's SKU) when saved with its children:

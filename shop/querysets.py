@@ -36,6 +36,7 @@ ALL_RENDITIONS = list(dict.fromkeys([*LISTING_RENDITIONS, *GALLERY_RENDITIONS, C
 
 # Where with_main_image() puts a product's first gallery image (a list of none or one): ProductPage.main_image reads it.
 MAIN_IMAGE_ATTR = "prefetched_main_image"
+HAS_GALLERY_ANNOTATION = "annotated_has_gallery"
 
 AVAILABLE_ANNOTATION = "annotated_available_quantity"
 STOCK_ANNOTATION = "annotated_stock_on_hand"
@@ -175,6 +176,12 @@ class ProductPageQuerySet(PageQuerySet):
         number of products or images; read them through `product.gallery_images.all()`."""
         return self.prefetch_related(Prefetch("gallery_images", queryset=gallery_images_with_renditions(renditions)))
 
+    def with_gallery_flag(self):
+        """Annotate whether each product has gallery images (in the same query): `ProductPage.gallery` then asks
+        nothing of a product without."""
+        images = apps.get_model("shop", "ProductImage").objects.filter(page=OuterRef("pk"))
+        return self.annotate(**{HAS_GALLERY_ANNOTATION: Exists(images)})
+
     def with_main_image(self, renditions=LISTING_RENDITIONS):
         """Fetch each product's first gallery image and its renditions in two extra queries, whatever the number of
         products or images; read it through `ProductPage.main_image`."""
@@ -194,7 +201,7 @@ class ProductPageQuerySet(PageQuerySet):
         return self.order_by(*ordering)
 
 
-def gallery_images_with_renditions(renditions):
+def gallery_images_with_renditions(renditions=GALLERY_RENDITIONS):
     """Product images with their image (joined) and those of its renditions named (one more query): Wagtail's
     documented prefetch of an image's `renditions`, filtered to the specs the page uses."""
     rendition_model = get_image_model().get_rendition_model()

@@ -228,3 +228,26 @@ def test_listing_and_cart_cost_the_same_queries_for_products_of_1_and_5_images(c
     many = cold_queries(client, "/shop/"), cold_queries(client, "/cart/")
 
     assert few == many
+
+
+def test_preview_shows_the_unsaved_gallery(client, admin_user, make_product):
+    product = make_product(images=[photo("saved")])
+    client.force_login(admin_user)
+    data = {
+        "title": product.title,
+        "slug": product.slug,
+        "sku": product.sku,
+        "price_amount": product.price_amount,
+        "price_currency": product.price_currency,
+    }
+    gallery = [{"image": photo("new").pk, "alt_text": "A picture not saved yet", "ORDER": 1}]
+    url = f"/admin/pages/{product.pk}/edit/preview/"
+
+    client.post(url, nested_form_data({**data, "gallery_images": inline_formset(gallery)}))
+    html = client.get(url).content.decode()
+
+    main = Tags(html).of("img", **{"class": "gallery__image"})
+    saved = product.gallery_images.get().alt_text
+    assert [img["alt"] for img in main] == [saved, "A picture not saved yet"]
+    assert "images/new" in main[1]["src"]
+    assert ProductPage.objects.get(pk=product.pk).gallery_images.count() == 1
