@@ -21,7 +21,7 @@ def demo_home():
     home = HomePage.objects.get()
     shop = ShopIndexPageFactory(parent=home)
     for title in ("Blue mug", "Clay bowl", "Linen apron"):
-        ProductPageFactory(parent=shop, title=title, image=ImageFactory(file__width=800, file__height=600))
+        ProductPageFactory(parent=shop, title=title, images=[ImageFactory(file__width=800, file__height=600)])
     board = JobIndexPageFactory(parent=home)
     job = JobPageFactory(parent=board, title="Wagtail developer")
     record_payment(job)

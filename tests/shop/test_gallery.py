@@ -237,8 +237,10 @@ def test_preview_shows_the_unsaved_gallery(client, admin_user, make_product):
         "title": product.title,
         "slug": product.slug,
         "sku": product.sku,
-        "price_amount": product.price_amount,
+        "price_amount": f"{product.price_amount / 100:.2f}",  # as the admin shows it
         "price_currency": product.price_currency,
+        "options": inline_formset([]),
+        "variants": inline_formset([{"id": v.pk, "sku": v.sku} for v in product.variants.all()], initial=1),
     }
     gallery = [{"image": photo("new").pk, "alt_text": "A picture not saved yet", "ORDER": 1}]
     url = f"/admin/pages/{product.pk}/edit/preview/"
