@@ -255,3 +255,15 @@ def test_an_order_that_ships_is_paid_through_checkout_not_a_saved_card(stripe_sa
     with pytest.raises(PaymentError, match="needs a delivery address"):
         cards.charge_pay_with_saved_card(user=user, payable=order, payment_method_id="pm_anything")
     assert Charge.objects.for_object(order).get().status == Charge.Status.PENDING
+
+
+def test_the_cart_says_shipping_is_free_rather_than_from_free_when_the_cart_earns_it(signed_in, mug, rates):
+    standard, _express = rates
+    standard.free_over_amount = 1000
+    standard.save()
+    add(signed_in, mug)  # $18.00: over the $10.00 the standard rate is free above
+
+    page = signed_in.get("/cart/").content.decode()
+
+    assert "Shipping is <strong>free</strong> to some countries" in page
+    assert "Shipping from" not in page
