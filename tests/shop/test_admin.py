@@ -49,6 +49,21 @@ def test_order_list_filters_by_status_and_searches_number_and_email(admin_client
     assert mine.number not in by_email
 
 
+def test_the_status_filter_offers_each_word_once_and_canceled_finds_expired_orders_too(
+    admin_client, user, other_user, product
+):
+    expired = make_order(user, product, status=Order.Status.EXPIRED, hold_minutes=None)
+    canceled = make_order(other_user, product, status=Order.Status.CANCELED, hold_minutes=None)
+    paid = make_order(user, product, status=Order.Status.PAID, hold_minutes=None)
+
+    page = admin_client.get("/admin/shop_order/").content.decode()
+    assert 'value="expired"' in page and 'value="canceled"' not in page  # one choice for the one word
+
+    listed = admin_client.get("/admin/shop_order/", {"status": "expired"}).content.decode()
+    assert expired.number in listed and canceled.number in listed
+    assert paid.number not in listed
+
+
 def test_order_list_exports_csv(admin_client, user, product):
     order = make_order(user, product, status=Order.Status.PAID, hold_minutes=None)
 
