@@ -68,7 +68,7 @@ def test_a_price_published_through_one_process_is_served_by_the_other_at_once(we
     _warm([first, second], product.url)
     assert format_amount(1800, "USD") in _get(second, product.url).text
 
-    admin.publish(product.pk, price_amount=2500)
+    admin.publish(product.pk, price_amount="25.00")  # typed as the admin shows prices
 
     page = _get(second, product.url)
     assert format_amount(2500, "USD") in page.text
